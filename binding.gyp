@@ -1,0 +1,17 @@
+{
+  "targets": [
+    {
+      "target_name": "jielong",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/gemm.cc",
+        "native/src/kernels.cc",
+        "native/src/parallel.cc"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp-simd", "-fexceptions", "-Wall", "-Wno-unknown-pragmas"],
+      "ldflags": ["-pthread"]
+    }
+  ]
+}

@@ -1,0 +1,324 @@
+// Node-API bindings: unpack numbers and typed arrays, check that every array is long enough for the
+// indices the kernel will touch (a wrong call throws instead of corrupting memory), and call the kernel.
+// The JS side is src/backend/native.ts.
+#include <node_api.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+#include "gemm.h"
+#include "kernels.h"
+#include "parallel.h"
+
+namespace {
+
+struct Args {
+  static constexpr size_t kMax = 20;
+  napi_env env;
+  napi_value argv[kMax];
+  size_t argc = kMax;
+  const char* op;
+
+  Args(napi_env e, napi_callback_info info, const char* name) : env(e), op(name) {
+    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  }
+
+  [[noreturn]] void fail(const std::string& what) const { throw std::runtime_error(std::string(op) + ": " + what); }
+
+  napi_value at(size_t i) const {
+    if (i >= argc) fail("missing argument " + std::to_string(i));
+    return argv[i];
+  }
+
+  template <class T>
+  T* array(size_t i, napi_typedarray_type want, size_t* length, bool nullable) const {
+    napi_valuetype kind;
+    napi_typeof(env, at(i), &kind);
+    if (nullable && (kind == napi_null || kind == napi_undefined)) {
+      *length = 0;
+      return nullptr;
+    }
+    bool is_typed = false;
+    napi_is_typedarray(env, argv[i], &is_typed);
+    napi_typedarray_type type;
+    void* data = nullptr;
+    if (is_typed) napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr);
+    if (!is_typed || type != want) {
+      fail("argument " + std::to_string(i) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
+    }
+    return static_cast<T*>(data);
+  }
+
+  float* f32(size_t i, size_t need) const {
+    size_t n;
+    float* p = array<float>(i, napi_float32_array, &n, false);
+    check(i, n, need);
+    return p;
+  }
+  float* f32_or_null(size_t i, size_t need) const {
+    size_t n;
+    float* p = array<float>(i, napi_float32_array, &n, true);
+    if (p) check(i, n, need);
+    return p;
+  }
+  int32_t* i32(size_t i, size_t need, size_t* length = nullptr) const {
+    size_t n;
+    int32_t* p = array<int32_t>(i, napi_int32_array, &n, false);
+    check(i, n, need);
+    if (length) *length = n;
+    return p;
+  }
+  void check(size_t i, size_t have, size_t need) const {
+    if (have < need) fail("argument " + std::to_string(i) + " has " + std::to_string(have) + " elements, needs " + std::to_string(need));
+  }
+
+  double num(size_t i) const {
+    double v;
+    if (napi_get_value_double(env, at(i), &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
+    return v;
+  }
+  long integer(size_t i) const {
+    const double v = num(i);
+    if (v < 0 || v != static_cast<double>(static_cast<long>(v))) fail("argument " + std::to_string(i) + " must be a non-negative integer");
+    return static_cast<long>(v);
+  }
+  bool flag(size_t i) const {
+    bool v;
+    if (napi_get_value_bool(env, at(i), &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a boolean");
+    return v;
+  }
+};
+
+// Elements a strided walk over `shape` reaches: 1 + the largest offset (0 when the shape is empty).
+size_t extent(int rank, const int32_t* shape, const int32_t* strides, long offset) {
+  long last = offset;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 0) return 0;
+    last += static_cast<long>(shape[d] - 1) * strides[d];
+  }
+  return static_cast<size_t>(last + 1);
+}
+
+size_t count(int rank, const int32_t* shape) {
+  size_t n = 1;
+  for (int d = 0; d < rank; d++) n *= shape[d];
+  return n;
+}
+
+// Elements a batch of row-major matrices reaches.
+size_t matrix_extent(long batch, long stride, long rows, long cols, long ld) {
+  if (batch == 0 || rows == 0 || cols == 0) return 0;
+  return static_cast<size_t>((batch - 1) * stride + (rows - 1) * ld + cols);
+}
+
+void gemm(const Args& a) {
+  const long batch = a.integer(0), m = a.integer(1), n = a.integer(2), k = a.integer(3);
+  const bool ta = a.flag(4), tb = a.flag(5);
+  const float alpha = static_cast<float>(a.num(6)), beta = static_cast<float>(a.num(7));
+  const long lda = a.integer(9), sa = a.integer(10), ldb = a.integer(12), sb = a.integer(13);
+  const long ldc = a.integer(15), sc = a.integer(16);
+  const float* A = a.f32(8, matrix_extent(batch, sa, ta ? k : m, ta ? m : k, lda));
+  const float* B = a.f32(11, matrix_extent(batch, sb, tb ? n : k, tb ? k : n, ldb));
+  float* C = a.f32(14, matrix_extent(batch, sc, m, n, ldc));
+  if (lda < (ta ? m : k) || ldb < (tb ? k : n) || ldc < n) a.fail("leading dimension smaller than a row");
+  jl::sgemm_batched(static_cast<int>(batch), ta, tb, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha,
+                    A, static_cast<int>(lda), sa, B, static_cast<int>(ldb), sb, beta, C, static_cast<int>(ldc), sc);
+}
+
+int op_index(const Args& a, size_t i, int limit) {
+  const long op = a.integer(i);
+  if (op >= limit) a.fail("unknown op " + std::to_string(op));
+  return static_cast<int>(op);
+}
+
+void unary(const Args& a) {
+  const int op = op_index(a, 0, jl::U_COUNT);
+  size_t n;
+  const float* x = a.array<float>(1, napi_float32_array, &n, false);
+  jl::unary(op, x, a.f32(2, n), static_cast<long>(n));
+}
+
+void unary_grad(const Args& a) {
+  const int op = op_index(a, 0, jl::U_COUNT);
+  size_t n;
+  const float* x = a.array<float>(1, napi_float32_array, &n, false);
+  jl::unary_grad(op, x, a.f32(2, n), a.f32(3, n), static_cast<long>(n));
+}
+
+// dims = [rank, ...shape, ...strides of each operand]
+const int32_t* unpack_dims(const Args& a, size_t i, int operands, int* rank) {
+  size_t len;
+  const int32_t* dims = a.i32(i, 1, &len);
+  *rank = dims[0];
+  if (*rank < 0 || len < static_cast<size_t>(1 + (1 + operands) * *rank)) a.fail("malformed dims");
+  for (int d = 0; d < *rank; d++) {
+    if (dims[1 + d] < 0) a.fail("negative size");
+  }
+  return dims + 1;
+}
+
+void binary(const Args& a) {
+  const int op = op_index(a, 0, jl::B_COUNT);
+  int rank;
+  const int32_t* shape = unpack_dims(a, 4, 2, &rank);
+  const int32_t* as = shape + rank;
+  const int32_t* bs = as + rank;
+  const float* x = a.f32(1, extent(rank, shape, as, 0));
+  const float* y = a.f32(2, extent(rank, shape, bs, 0));
+  float* out = a.f32(3, count(rank, shape));
+  if (count(rank, shape) == 0) return;
+  jl::binary(op, x, y, out, rank, shape, as, bs);
+}
+
+void copy_strided(const Args& a) {
+  int rank;
+  const int32_t* shape = unpack_dims(a, 2, 1, &rank);
+  const long offset = a.integer(3);
+  const float* x = a.f32(0, extent(rank, shape, shape + rank, offset));
+  float* out = a.f32(1, count(rank, shape));
+  if (count(rank, shape) == 0) return;
+  jl::copy_strided(x, out, rank, shape, shape + rank, offset);
+}
+
+template <void (*K)(const float*, float*, long, long, long)>
+void axis(const Args& a) {
+  const long outer = a.integer(2), size = a.integer(3), inner = a.integer(4);
+  K(a.f32(0, outer * size * inner), a.f32(1, outer * inner), outer, size, inner);
+}
+
+void max_axis(const Args& a) {
+  const long outer = a.integer(3), size = a.integer(4), inner = a.integer(5);
+  if (size == 0 && outer * inner > 0) a.fail("cannot reduce over an empty dim");
+  jl::max_axis(a.f32(0, outer * size * inner), a.f32(1, outer * inner),
+               a.i32(2, outer * inner), outer, size, inner);
+}
+
+template <void (*K)(const float*, float*, long, long)>
+void rows2(const Args& a) {
+  const long rows = a.integer(2), cols = a.integer(3);
+  K(a.f32(0, rows * cols), a.f32(1, rows * cols), rows, cols);
+}
+
+template <void (*K)(const float*, const float*, float*, long, long)>
+void rows3(const Args& a) {
+  const long rows = a.integer(3), cols = a.integer(4);
+  K(a.f32(0, rows * cols), a.f32(1, rows * cols), a.f32(2, rows * cols), rows, cols);
+}
+
+void check_targets(const Args& a, const int32_t* t, long rows, long cols, int ignore) {
+  for (long r = 0; r < rows; r++) {
+    if (t[r] != ignore && (t[r] < 0 || t[r] >= cols)) a.fail("target " + std::to_string(t[r]) + " out of range");
+  }
+}
+
+void cross_entropy(const Args& a) {
+  const long rows = a.integer(2), cols = a.integer(3);
+  const int ignore = static_cast<int>(a.num(4));
+  const int32_t* t = a.i32(1, rows);
+  check_targets(a, t, rows, cols, ignore);
+  jl::cross_entropy(a.f32(0, rows * cols), t, rows, cols, ignore, a.f32(5, rows), a.f32(6, rows));
+}
+
+void cross_entropy_grad(const Args& a) {
+  const long rows = a.integer(4), cols = a.integer(5);
+  const int ignore = static_cast<int>(a.num(6));
+  const int32_t* t = a.i32(1, rows);
+  check_targets(a, t, rows, cols, ignore);
+  jl::cross_entropy_grad(a.f32(0, rows * cols), t, a.f32(2, rows), a.f32(3, rows), rows, cols, ignore,
+                         a.f32(7, rows * cols));
+}
+
+void layer_norm(const Args& a) {
+  const long rows = a.integer(3), cols = a.integer(4);
+  jl::layer_norm(a.f32(0, rows * cols), a.f32_or_null(1, cols), a.f32_or_null(2, cols), rows, cols,
+                 static_cast<float>(a.num(5)), a.f32(6, rows * cols), a.f32(7, rows), a.f32(8, rows));
+}
+
+void layer_norm_grad(const Args& a) {
+  const long rows = a.integer(5), cols = a.integer(6);
+  jl::layer_norm_grad(a.f32(0, rows * cols), a.f32_or_null(1, cols), a.f32(2, rows), a.f32(3, rows),
+                      a.f32(4, rows * cols), rows, cols, a.f32(7, rows * cols), a.f32_or_null(8, cols),
+                      a.f32_or_null(9, cols));
+}
+
+void rms_norm(const Args& a) {
+  const long rows = a.integer(2), cols = a.integer(3);
+  jl::rms_norm(a.f32(0, rows * cols), a.f32_or_null(1, cols), rows, cols, static_cast<float>(a.num(4)),
+               a.f32(5, rows * cols), a.f32(6, rows));
+}
+
+void rms_norm_grad(const Args& a) {
+  const long rows = a.integer(4), cols = a.integer(5);
+  jl::rms_norm_grad(a.f32(0, rows * cols), a.f32_or_null(1, cols), a.f32(2, rows), a.f32(3, rows * cols), rows,
+                    cols, a.f32(6, rows * cols), a.f32_or_null(7, cols));
+}
+
+void adamw(const Args& a) {
+  size_t n;
+  float* p = a.array<float>(0, napi_float32_array, &n, false);
+  jl::adamw(p, a.f32(1, n), a.f32(2, n), a.f32(3, n), static_cast<long>(n), static_cast<float>(a.num(4)),
+            static_cast<float>(a.num(5)), static_cast<float>(a.num(6)), static_cast<float>(a.num(7)),
+            static_cast<float>(a.num(8)), static_cast<int>(a.integer(9)));
+}
+
+void set_num_threads(const Args& a) {
+  const long n = a.integer(0);
+  if (n < 1) a.fail("need at least one thread");
+  jl::set_num_threads(static_cast<int>(n));
+}
+
+template <void (*F)(const Args&)>
+napi_value call(napi_env env, napi_callback_info info, const char* name) {
+  try {
+    F(Args(env, info, name));
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+napi_value get_num_threads(napi_env env, napi_callback_info) {
+  napi_value out;
+  napi_create_int32(env, jl::num_threads(), &out);
+  return out;
+}
+
+#define EXPORT(js_name, fn)                                                                         \
+  {                                                                                                 \
+    js_name, nullptr, [](napi_env e, napi_callback_info i) { return call<fn>(e, i, js_name); }, \
+        nullptr, nullptr, nullptr, napi_default, nullptr                                            \
+  }
+
+napi_value init(napi_env env, napi_value exports) {
+  const napi_property_descriptor props[] = {
+      EXPORT("gemm", gemm),
+      EXPORT("unary", unary),
+      EXPORT("unaryGrad", unary_grad),
+      EXPORT("binary", binary),
+      EXPORT("copyStrided", copy_strided),
+      EXPORT("sumAxis", axis<jl::sum_axis>),
+      EXPORT("maxAxis", max_axis),
+      EXPORT("logsumexpAxis", axis<jl::logsumexp_axis>),
+      EXPORT("cumsumAxis", axis<jl::cumsum_axis>),
+      EXPORT("softmax", rows2<jl::softmax>),
+      EXPORT("softmaxGrad", rows3<jl::softmax_grad>),
+      EXPORT("logSoftmax", rows2<jl::log_softmax>),
+      EXPORT("logSoftmaxGrad", rows3<jl::log_softmax_grad>),
+      EXPORT("crossEntropy", cross_entropy),
+      EXPORT("crossEntropyGrad", cross_entropy_grad),
+      EXPORT("layerNorm", layer_norm),
+      EXPORT("layerNormGrad", layer_norm_grad),
+      EXPORT("rmsNorm", rms_norm),
+      EXPORT("rmsNormGrad", rms_norm_grad),
+      EXPORT("adamw", adamw),
+      EXPORT("setNumThreads", set_num_threads),
+      {"getNumThreads", nullptr, get_num_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

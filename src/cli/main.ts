@@ -1,0 +1,45 @@
+// `jielong COMMAND [options]`: one file per command in this folder, this file only dispatches.
+import { demo } from './demo.js';
+import { info } from './info.js';
+
+interface Command {
+  summary: string;
+  run(args: string[]): Promise<void> | void;
+}
+
+const commands: Record<string, Command> = {
+  demo: { summary: 'train a small network on built-in data and show the engine at work', run: demo },
+  info: { summary: 'show the backend, threads and native addon status', run: info },
+};
+
+function usage(): string {
+  const rows = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return [
+    'usage: jielong <command> [options]',
+    '',
+    'commands:',
+    ...rows,
+    '',
+    'jielong <command> --help for its options',
+  ].join('\n');
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`jielong: unknown command "${name}"\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  await command.run(args);
+}
+
+main(process.argv.slice(2)).catch((e: Error) => {
+  console.error(`jielong: ${e.message}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,1 @@
+export { AdamW, type AdamWOptions, Optimizer, type ParamGroup, SGD, type SGDOptions } from './optim.js';

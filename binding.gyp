@@ -10,7 +10,7 @@
       ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp-simd", "-fexceptions", "-Wall", "-Wno-unknown-pragmas"],
+      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp-simd", "-fno-math-errno", "-fno-trapping-math", "-fexceptions", "-Wall", "-Wno-unknown-pragmas"],
       "ldflags": ["-pthread"]
     }
   ]

@@ -46,7 +46,6 @@ void map_grad(const float* x, const float* gy, float* gx, long n, F df) {
 
 constexpr float kSqrt2OverPi = 0.7978845608f;
 constexpr float kGeluC = 0.044715f;
-constexpr float kInvSqrt2 = 0.7071067812f;
 constexpr float kInvSqrt2Pi = 0.3989422804f;
 
 }  // namespace
@@ -55,17 +54,17 @@ void unary(int op, const float* x, float* y, long n) {
   switch (op) {
     case U_NEG: return map(x, y, n, [](float v) { return -v; });
     case U_EXP: return map(x, y, n, [](float v) { return exp_approx(v); });
-    case U_LOG: return map(x, y, n, [](float v) { return std::log(v); });
+    case U_LOG: return map(x, y, n, [](float v) { return log_approx(v); });
     case U_SQRT: return map(x, y, n, [](float v) { return std::sqrt(v); });
     case U_RSQRT: return map(x, y, n, [](float v) { return 1.0f / std::sqrt(v); });
     case U_TANH: return map(x, y, n, [](float v) { return tanh_approx(v); });
     case U_SIGMOID: return map(x, y, n, [](float v) { return sigmoid_approx(v); });
     case U_RELU: return map(x, y, n, [](float v) { return v > 0 || v != v ? v : 0.0f; });
-    case U_GELU: return map(x, y, n, [](float v) { return 0.5f * v * (1.0f + erf_approx(v * kInvSqrt2)); });
+    case U_GELU: return map(x, y, n, [](float v) { return v * normal_cdf_approx(v); });
     case U_GELU_TANH:
       return map(x, y, n, [](float v) { return 0.5f * v * (1.0f + tanh_approx(kSqrt2OverPi * (v + kGeluC * v * v * v))); });
     case U_SILU: return map(x, y, n, [](float v) { return v * sigmoid_approx(v); });
-    case U_SOFTPLUS: return map(x, y, n, [](float v) { return v > 20.0f ? v : std::log1p(std::exp(v)); });
+    case U_SOFTPLUS: return map(x, y, n, [](float v) { return softplus_approx(v); });
     case U_ABS: return map(x, y, n, [](float v) { return std::fabs(v); });
     case U_SIN: return map(x, y, n, [](float v) { return std::sin(v); });
     case U_COS: return map(x, y, n, [](float v) { return std::cos(v); });
@@ -88,7 +87,7 @@ void unary_grad(int op, const float* x, const float* gy, float* gx, long n) {
     case U_RELU: return map_grad(x, gy, gx, n, [](float v) { return v > 0 ? 1.0f : 0.0f; });
     case U_GELU:
       return map_grad(x, gy, gx, n, [](float v) {
-        return 0.5f * (1.0f + erf_approx(v * kInvSqrt2)) + v * kInvSqrt2Pi * exp_approx(-0.5f * v * v);
+        return normal_cdf_approx(v) + v * kInvSqrt2Pi * exp_approx(-0.5f * v * v);
       });
     case U_GELU_TANH:
       return map_grad(x, gy, gx, n, [](float v) {

@@ -5,18 +5,35 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const GELU_TANH_C = 0.044715;
 const SOFTPLUS_THRESHOLD = 20; // as torch.nn.functional.softplus: linear above it, avoiding exp overflow
 
-/** Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7, below float32 resolution near 1). */
-export function erf(x: number): number {
-  const s = x < 0 ? -1 : 1;
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
+/**
+ * erfc(z) for z >= 0 by the Chebyshev fit of Numerical Recipes (relative error < 1.2e-7 everywhere), so
+ * tails keep their precision: GELU of a negative input is x * erfc(-x / sqrt 2) / 2, with no cancellation.
+ */
+export function erfcNonNegative(z: number): number {
+  const t = 1 / (1 + 0.5 * z);
   const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return s * (1 - poly * Math.exp(-a * a));
+    -1.26551223 +
+    t *
+      (1.00002368 +
+        t *
+          (0.37409196 +
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  return t * Math.exp(-z * z + poly);
+}
+
+/** Phi(x), the standard normal CDF. */
+export function normalCdf(x: number): number {
+  const half = 0.5 * erfcNonNegative(Math.abs(x) / Math.SQRT2);
+  return x >= 0 ? 1 - half : half;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const normalCdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
 const normalPdf = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
 
 export const UNARY: Record<UnaryOp, { f: (x: number) => number; df: (x: number) => number }> = {

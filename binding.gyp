@@ -4,6 +4,7 @@
       "target_name": "jielong",
       "sources": [
         "native/src/addon.cc",
+        "native/src/attention.cc",
         "native/src/gemm.cc",
         "native/src/kernels.cc",
         "native/src/parallel.cc"

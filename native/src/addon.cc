@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "attention.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "parallel.h"
@@ -262,6 +263,50 @@ void adamw(const Args& a) {
             static_cast<float>(a.num(8)), static_cast<int>(a.integer(9)));
 }
 
+struct AttentionShape {
+  int batch, seq, heads, head_dim;
+  size_t qkv() const { return static_cast<size_t>(batch) * seq * 3 * heads * head_dim; }
+  size_t out() const { return static_cast<size_t>(batch) * seq * heads * head_dim; }
+  size_t rows() const { return static_cast<size_t>(batch) * heads * seq; }
+};
+
+AttentionShape attention_shape(const Args& a, size_t first) {
+  return {static_cast<int>(a.integer(first)), static_cast<int>(a.integer(first + 1)),
+          static_cast<int>(a.integer(first + 2)), static_cast<int>(a.integer(first + 3))};
+}
+
+void causal_attention(const Args& a) {
+  const AttentionShape s = attention_shape(a, 3);
+  jl::causal_attention(a.f32(0, s.qkv()), a.f32(1, s.out()), a.f32(2, s.rows()), s.batch, s.seq, s.heads,
+                       s.head_dim, static_cast<float>(a.num(7)));
+}
+
+void causal_attention_grad(const Args& a) {
+  const AttentionShape s = attention_shape(a, 5);
+  jl::causal_attention_grad(a.f32(0, s.qkv()), a.f32(1, s.out()), a.f32(2, s.rows()), a.f32(3, s.out()),
+                            a.f32(4, s.qkv()), s.batch, s.seq, s.heads, s.head_dim, static_cast<float>(a.num(9)));
+}
+
+void cached_attention(const Args& a) {
+  const AttentionShape s = attention_shape(a, 4);
+  const long pos = a.integer(8), capacity = a.integer(9);
+  if (pos + s.seq > capacity) a.fail("cache of " + std::to_string(capacity) + " positions is full");
+  const size_t cache = static_cast<size_t>(s.batch) * s.heads * capacity * s.head_dim;
+  jl::cached_attention(a.f32(0, s.qkv()), a.f32(1, cache), a.f32(2, cache), a.f32(3, s.out()), s.batch, s.seq,
+                       s.heads, s.head_dim, static_cast<int>(pos), static_cast<int>(capacity),
+                       static_cast<float>(a.num(10)));
+}
+
+void rope(const Args& a) {
+  const long batch = a.integer(3), seq = a.integer(4), width = a.integer(5), heads = a.integer(6);
+  const long head_dim = a.integer(7), pos = a.integer(8);
+  if (head_dim % 2 != 0 || heads * head_dim > width) a.fail("heads do not fit the row");
+  const size_t table = static_cast<size_t>(pos + seq) * (head_dim / 2);
+  jl::rope(a.f32(0, static_cast<size_t>(batch) * seq * width), a.f32(1, table), a.f32(2, table),
+           static_cast<int>(batch), static_cast<int>(seq), static_cast<int>(width), static_cast<int>(heads),
+           static_cast<int>(head_dim), static_cast<int>(pos), a.flag(9));
+}
+
 void set_num_threads(const Args& a) {
   const long n = a.integer(0);
   if (n < 1) a.fail("need at least one thread");
@@ -311,6 +356,10 @@ napi_value init(napi_env env, napi_value exports) {
       EXPORT("layerNormGrad", layer_norm_grad),
       EXPORT("rmsNorm", rms_norm),
       EXPORT("rmsNormGrad", rms_norm_grad),
+      EXPORT("causalAttention", causal_attention),
+      EXPORT("causalAttentionGrad", causal_attention_grad),
+      EXPORT("cachedAttention", cached_attention),
+      EXPORT("rope", rope),
       EXPORT("adamw", adamw),
       EXPORT("setNumThreads", set_num_threads),
       {"getNumThreads", nullptr, get_num_threads, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -1,12 +1,14 @@
-// (header comment written at the end)
+// Single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, row-major.
+//
+// HEADER_PLACEHOLDER
 
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdint>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
-#include <memory>
+#include <new>
 
 #include "parallel.h"
 
@@ -18,7 +20,8 @@ namespace jl {
 namespace {
 
 // ---------------------------------------------------------------------------
-// Vector abstraction: W floats per register.
+// Vector abstraction: `vec` holds W floats.
+
 #if defined(__AVX512F__)
 using vec = __m512;
 constexpr int W = 16;
@@ -44,10 +47,14 @@ inline float vsum(vec v) {
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
-#else
+#else  // portable: GCC vector extension (SSE on x86-64, NEON on arm64, ...)
 typedef float vec __attribute__((vector_size(16)));
 constexpr int W = 4;
-inline vec vload(const float* p) { vec v; std::memcpy(&v, p, sizeof v); return v; }
+inline vec vload(const float* p) {
+  vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 inline void vstore(float* p, vec v) { std::memcpy(p, &v, sizeof v); }
 inline vec vset1(float x) { return vec{x, x, x, x}; }
 inline vec vzero() { return vec{0, 0, 0, 0}; }
@@ -57,41 +64,30 @@ inline float vsum(vec v) { return (v[0] + v[1]) + (v[2] + v[3]); }
 #endif
 
 // ---------------------------------------------------------------------------
-// Blocking parameters.
-#ifndef T_MR
-#define T_MR 14
-#endif
-#ifndef T_NV
-#define T_NV 2
-#endif
-#ifndef T_KC
-#define T_KC 256
-#endif
-#ifndef T_MC
-#define T_MC 168
-#endif
-#ifndef T_NC
-#define T_NC 4096
-#endif
-#ifndef T_MB
-#define T_MB 4096
-#endif
+// Blocking (see the comment at the top for how these were chosen).
+
 #if defined(__AVX512F__)
-constexpr int MR = T_MR, NV = T_NV;
+constexpr int MR = 12, NV = 2;  // 12 x 32 tile: 24 zmm accumulators
 #elif defined(__AVX2__) && defined(__FMA__)
-constexpr int MR = 6, NV = 2;
+constexpr int MR = 6, NV = 2;   // 6 x 16 tile: 12 ymm accumulators
 #else
-constexpr int MR = 4, NV = 2;
+constexpr int MR = 4, NV = 2;   // 4 x 8 tile: 8 xmm accumulators
 #endif
-constexpr int NR = NV * W;
-constexpr int KC = T_KC;
-constexpr int KCP = KC + 16;      // row stride of a packed row-layout A panel
-constexpr int MC = T_MC / MR;     // panels of A per L2 block
-constexpr int NC = T_NC;          // columns of B per packed block (multiple of NR)
-constexpr int MB = T_MB;          // rows of A packed at once
+constexpr int NR = NV * W;      // columns per micro-tile
+constexpr int KC = 256;         // depth of one packed block
+constexpr int KCP = KC + 16;    // row stride of row-layout A panels (avoids 4 KiB aliasing)
+constexpr int MC = 16;          // A panels (MC * MR rows) per L2-resident block
+constexpr int NC = 4096;        // columns of B packed at once (multiple of NR)
+constexpr int MB = 4096;        // rows of A packed at once
+
+constexpr int kSmallM = 4;                     // m (or n) up to this uses the unpacked path
+constexpr double kParallelWork = 1 << 18;      // m*n*k below this runs on one thread
+constexpr double kSmallParallelWork = 1 << 16; // the same for the small-m path
+constexpr double kBatchSplitWork = 1 << 22;    // batched GEMMs below this go one per task
 
 // ---------------------------------------------------------------------------
-// Aligned, grow-only scratch buffers, one set per thread.
+// Grow-only, 64-byte aligned scratch buffers, one set per thread.
+
 struct Buffer {
   float* data = nullptr;
   size_t size = 0;
@@ -101,15 +97,22 @@ struct Buffer {
       std::free(data);
       size = (n + 1023) & ~size_t(1023);
       data = static_cast<float*>(std::aligned_alloc(64, size * sizeof(float)));
+      if (!data) {
+        size = 0;
+        throw std::bad_alloc();
+      }
     }
     return data;
   }
 };
-thread_local Buffer tl_a, tl_b;
+thread_local Buffer tl_a, tl_b, tl_c;
 
 // ---------------------------------------------------------------------------
-// Micro-kernel: C[0:mr, 0:nr] = alpha * Ap * Bp + beta * C over kc steps.
-// Ap element (i, p) is at Ap[i * RSA + p * CSA]; Bp row p is Bp[p * NR ...].
+// Micro-kernel: C[0:mr, 0:nr] = alpha * Ap * Bp + beta * C, over kc steps.
+// Element (i, p) of the A panel is at Ap[i * RSA + p * CSA], which covers both
+// packed layouts; row p of the B panel is Bp[p * NR, p * NR + NR). Full tiles
+// are updated straight from registers, edge tiles through a small buffer.
+
 template <int RSA, int CSA>
 void kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, float* C, int ldc,
             int mr, int nr, float alpha, float beta) {
@@ -139,7 +142,7 @@ void kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, floa
     for (int i = 0; i < MR; ++i)
 #pragma GCC unroll 4
       for (int v = 0; v < NV; ++v) {
-        float* cp = C + i * ldc + v * W;
+        float* cp = C + (size_t)i * ldc + v * W;
         vec r = vmul(va, c[i][v]);
         if (beta != 0.0f) r = vfma(vset1(beta), vload(cp), r);
         vstore(cp, r);
@@ -153,54 +156,38 @@ void kernel(int kc, const float* __restrict Ap, const float* __restrict Bp, floa
     for (int v = 0; v < NV; ++v) vstore(t + i * NR + v * W, c[i][v]);
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < nr; ++j) {
-      float r = alpha * t[i * NR + j];
-      if (beta != 0.0f) r += beta * C[i * ldc + j];
-      C[i * ldc + j] = r;
+      float* cp = C + (size_t)i * ldc + j;
+      *cp = beta == 0.0f ? alpha * t[i * NR + j] : alpha * t[i * NR + j] + beta * *cp;
     }
 }
 
 // ---------------------------------------------------------------------------
-// Packing.
+// Packing. A panels hold MR rows of op(A), B panels NR columns of op(B), both
+// zero-padded at the edges, for one k range of length kc <= KC.
+//
+// A panel layouts (the kernel handles both, so packing A is always a copy):
+//   row layout    Ap[i * KCP + p]  when A is m x k (rows of A copied whole);
+//   column layout Ap[p * MR + i]   when A is k x m (MR floats of each row).
+// B panel layout: Bp[p * NR + j]; a copy when B is k x n, a transpose (16x16
+// blocks in registers) when B is n x k.
 
-// One MR-row panel of op(A) for rows [0, mr), k-range [0, kc).
-// Not transposed: row layout, Ap[i * KCP + p] = A[i * lda + p].
-void pack_a_rows(const float* A, int lda, int mr, int kc, float* Ap) {
-  for (int i = 0; i < MR; ++i) {
-    if (i < mr)
-      std::memcpy(Ap + i * KCP, A + (size_t)i * lda, kc * sizeof(float));
-    else
-      std::memset(Ap + i * KCP, 0, kc * sizeof(float));
+// Copies n floats (0 <= n <= N) and zero-fills the rest of dst[0, N).
+template <int N>
+inline void copy_pad(float* dst, const float* src, int n) {
+#if defined(__AVX512F__)
+  for (int o = 0; o < N; o += 16) {
+    const int avail = std::max(0, std::min(16, n - o));
+    const __mmask16 load_mask = (__mmask16)((1u << avail) - 1);
+    const __mmask16 store_mask = (__mmask16)((1u << std::min(16, N - o)) - 1);
+    _mm512_mask_storeu_ps(dst + o, store_mask, _mm512_maskz_loadu_ps(load_mask, src + o));
   }
-}
-
-// Transposed (A is k x m): column layout, Ap[p * MR + i] = A[p * lda + i].
-void pack_a_cols(const float* A, int lda, int mr, int kc, float* Ap) {
-  for (int p = 0; p < kc; ++p) {
-    const float* src = A + (size_t)p * lda;
-    float* dst = Ap + p * MR;
-    for (int i = 0; i < mr; ++i) dst[i] = src[i];
-    for (int i = mr; i < MR; ++i) dst[i] = 0.0f;
-  }
-}
-
-// One NR-column panel of op(B) for columns [0, nr): Bp[p * NR + j].
-// Not transposed (B is k x n): Bp[p * NR + j] = B[p * ldb + j].
-void pack_b_rows(const float* B, int ldb, int nr, int kc, float* Bp) {
-  for (int p = 0; p < kc; ++p) {
-    const float* src = B + (size_t)p * ldb;
-    float* dst = Bp + p * NR;
-    if (nr == NR) {
-#pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) vstore(dst + v * W, vload(src + v * W));
-    } else {
-      for (int j = 0; j < nr; ++j) dst[j] = src[j];
-      for (int j = nr; j < NR; ++j) dst[j] = 0.0f;
-    }
-  }
+#else
+  for (int i = 0; i < N; ++i) dst[i] = i < n ? src[i] : 0.0f;
+#endif
 }
 
 #if defined(__AVX512F__)
-// In-register transpose of a 16x16 block held in r[0..15].
+// Transposes the 16x16 block held in r[0..15] (row i in r[i]).
 inline void transpose16(__m512 r[16]) {
   __m512 t[16];
   for (int i = 0; i < 16; i += 2) {
@@ -226,29 +213,46 @@ inline void transpose16(__m512 r[16]) {
 }
 #endif
 
-// Transposed (B is n x k): Bp[p * NR + j] = B[j * ldb + p].
+// B is k x n; B points at element (0, 0) of the panel.
+void pack_b_rows(const float* B, int ldb, int nr, int kc, float* Bp) {
+  for (int p = 0; p < kc; ++p) {
+    const float* src = B + (size_t)p * ldb;
+    float* dst = Bp + (size_t)p * NR;
+    if (nr == NR) {
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) vstore(dst + v * W, vload(src + v * W));
+    } else {
+      copy_pad<NR>(dst, src, nr);
+    }
+  }
+}
+
+// B is n x k (op(B) = B^T); B points at row 0 of the panel.
 void pack_b_cols(const float* B, int ldb, int nr, int kc, float* Bp) {
   int p0 = 0;
 #if defined(__AVX512F__)
   if (nr == NR) {
-    for (; p0 + 16 <= kc; p0 += 16) {
+    for (; p0 + 16 <= kc; p0 += 16)
       for (int h = 0; h < NR; h += 16) {
         __m512 r[16];
         for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(B + (size_t)(h + j) * ldb + p0);
         transpose16(r);
-        for (int q = 0; q < 16; ++q) _mm512_storeu_ps(Bp + (p0 + q) * NR + h, r[q]);
+        for (int q = 0; q < 16; ++q) _mm512_storeu_ps(Bp + (size_t)(p0 + q) * NR + h, r[q]);
       }
-    }
   }
 #endif
   for (int j = 0; j < NR; ++j) {
-    const float* src = B + (size_t)j * ldb;
-    for (int p = p0; p < kc; ++p) Bp[p * NR + j] = j < nr ? src[p] : 0.0f;
+    if (j < nr) {
+      const float* src = B + (size_t)j * ldb;
+      for (int p = p0; p < kc; ++p) Bp[(size_t)p * NR + j] = src[p];
+    } else {
+      for (int p = p0; p < kc; ++p) Bp[(size_t)p * NR + j] = 0.0f;
+    }
   }
 }
 
 // ---------------------------------------------------------------------------
-// Blocked, packed GEMM.
+// Packed, blocked GEMM for everything but tiny m or n.
 
 struct Problem {
   bool ta, tb;
@@ -263,91 +267,256 @@ struct Problem {
   int ldc;
 };
 
-// Packs panels [first, last) of A rows [ic, ic + mb) (panels of MR rows) for
-// k range [pc, pc + kc) into Ap (panel stride MR * KCP).
-void pack_a_range(const Problem& P, int ic, int mb, int pc, int kc, int first, int last,
-                  float* Ap) {
-  for (int q = first; q < last; ++q) {
-    const int i = ic + q * MR;
-    const int mr = std::min(MR, ic + mb - i);
-    float* dst = Ap + (size_t)q * MR * KCP;
-    if (P.ta)
-      pack_a_cols(P.A + (size_t)pc * P.lda + i, P.lda, mr, kc, dst);
-    else
-      pack_a_rows(P.A + (size_t)i * P.lda + pc, P.lda, mr, kc, dst);
-  }
-}
+// One k block [pc, pc + kc), column block [jc, jc + nc), row block
+// [ic, ic + mb), with its packed panels.
+struct Block {
+  int ic, mb, jc, nc, pc, kc;
+  float beta;  // beta for the first k block, 1 after it
+  float* Ap;   // panel q at Ap + q * MR * KCP
+  float* Bp;   // panel q at Bp + q * NR * KC
+  int mp() const { return (mb + MR - 1) / MR; }
+  int np() const { return (nc + NR - 1) / NR; }
+};
 
-void pack_b_range(const Problem& P, int jc, int nc, int pc, int kc, int first, int last,
-                  float* Bp) {
-  for (int q = first; q < last; ++q) {
-    const int j = jc + q * NR;
-    const int nr = std::min(NR, jc + nc - j);
-    float* dst = Bp + (size_t)q * NR * KC;
-    if (P.tb)
-      pack_b_cols(P.B + (size_t)j * P.ldb + pc, P.ldb, nr, kc, dst);
-    else
-      pack_b_rows(P.B + (size_t)pc * P.ldb + j, P.ldb, nr, kc, dst);
-  }
-}
-
-// Computes C rows [ic + r0*MR, ic + r1*MR) x columns [jc + c0*NR, jc + c1*NR)
-// (clipped) from packed panels.
-void compute_range(const Problem& P, int ic, int mb, int jc, int nc, int kc, float beta,
-                   const float* Ap, const float* Bp, int r0, int r1, int c0, int c1) {
-  for (int rb = r0; rb < r1; rb += MC) {
-    const int re = std::min(r1, rb + MC);
-    for (int q = c0; q < c1; ++q) {
-      const int j = jc + q * NR;
-      const int nr = std::min(NR, jc + nc - j);
-      const float* b = Bp + (size_t)q * NR * KC;
-      for (int r = rb; r < re; ++r) {
-        const int i = ic + r * MR;
-        const int mr = std::min(MR, ic + mb - i);
-        const float* a = Ap + (size_t)r * MR * KCP;
-        float* c = P.C + (size_t)i * P.ldc + j;
-        if (P.ta)
-          kernel<1, MR>(kc, a, b, c, P.ldc, mr, nr, P.alpha, beta);
+// Packs A panels [first, last) of the block.
+void pack_a_range(const Problem& P, const Block& b, int first, int last) {
+  if (!P.ta) {
+    for (int q = first; q < last; ++q) {
+      const int i = q * MR;
+      const int mr = std::min(MR, b.mb - i);
+      const float* src = P.A + (size_t)(b.ic + i) * P.lda + b.pc;
+      float* dst = b.Ap + (size_t)q * MR * KCP;
+      for (int r = 0; r < MR; ++r) {
+        if (r < mr)
+          std::memcpy(dst + r * KCP, src + (size_t)r * P.lda, b.kc * sizeof(float));
         else
-          kernel<KCP, 1>(kc, a, b, c, P.ldc, mr, nr, P.alpha, beta);
+          std::memset(dst + r * KCP, 0, b.kc * sizeof(float));
+      }
+    }
+    return;
+  }
+  // A is k x m: walk it row by row so that each row is read contiguously.
+  for (int p = 0; p < b.kc; ++p) {
+    const float* src = P.A + (size_t)(b.pc + p) * P.lda + b.ic;
+    for (int q = first; q < last; ++q)
+      copy_pad<MR>(b.Ap + (size_t)q * MR * KCP + p * MR, src + q * MR,
+                   std::min(MR, b.mb - q * MR));
+  }
+}
+
+// Packs B panels [first, last) of the block.
+void pack_b_range(const Problem& P, const Block& b, int first, int last) {
+  for (int q = first; q < last; ++q) {
+    const int j = b.jc + q * NR;
+    const int nr = std::min(NR, b.nc - q * NR);
+    float* dst = b.Bp + (size_t)q * NR * KC;
+    if (P.tb)
+      pack_b_cols(P.B + (size_t)j * P.ldb + b.pc, P.ldb, nr, b.kc, dst);
+    else
+      pack_b_rows(P.B + (size_t)b.pc * P.ldb + j, P.ldb, nr, b.kc, dst);
+  }
+}
+
+// Multiplies A panels [r0, r1) by B panels [c0, c1): for each MC-panel slice
+// of A (kept in L2), sweep the B panels (each kept in L1 while it is used
+// against every A panel of the slice).
+void compute_range(const Problem& P, const Block& b, int r0, int r1, int c0, int c1) {
+  for (int rs = r0; rs < r1; rs += MC) {
+    const int re = std::min(r1, rs + MC);
+    for (int q = c0; q < c1; ++q) {
+      const int j = q * NR;
+      const int nr = std::min(NR, b.nc - j);
+      const float* bp = b.Bp + (size_t)q * NR * KC;
+      for (int r = rs; r < re; ++r) {
+        const int i = r * MR;
+        const int mr = std::min(MR, b.mb - i);
+        const float* ap = b.Ap + (size_t)r * MR * KCP;
+        float* c = P.C + (size_t)(b.ic + i) * P.ldc + b.jc + j;
+        if (P.ta)
+          kernel<1, MR>(b.kc, ap, bp, c, P.ldc, mr, nr, P.alpha, b.beta);
+        else
+          kernel<KCP, 1>(b.kc, ap, bp, c, P.ldc, mr, nr, P.alpha, b.beta);
       }
     }
   }
 }
 
 void gemm_packed(const Problem& P) {
-  const int T = num_threads();
-  for (int jc = 0; jc < P.n; jc += NC) {
-    const int nc = std::min(NC, P.n - jc);
-    const int np = (nc + NR - 1) / NR;
-    for (int pc = 0; pc < P.k; pc += KC) {
-      const int kc = std::min(KC, P.k - pc);
-      const float beta = pc == 0 ? P.beta : 1.0f;
-      float* Bp = tl_b.get((size_t)np * NR * KC);
-      for (int ic = 0; ic < P.m; ic += MB) {
-        const int mb = std::min(MB, P.m - ic);
-        const int mp = (mb + MR - 1) / MR;
-        float* Ap = tl_a.get((size_t)mp * MR * KCP);
-        const bool pack_b = ic == 0;
-        // Phase 1: pack the A block (and the B block on first use).
+  const int T = (double)P.m * P.n * P.k < kParallelWork ? 1 : num_threads();
+  Block b;
+  for (b.jc = 0; b.jc < P.n; b.jc += NC) {
+    b.nc = std::min(NC, P.n - b.jc);
+    const int np = b.np();
+    for (b.pc = 0; b.pc < P.k; b.pc += KC) {
+      b.kc = std::min(KC, P.k - b.pc);
+      b.beta = b.pc == 0 ? P.beta : 1.0f;
+      b.Bp = tl_b.get((size_t)np * NR * KC);
+      for (b.ic = 0; b.ic < P.m; b.ic += MB) {
+        b.mb = std::min(MB, P.m - b.ic);
+        const int mp = b.mp();
+        b.Ap = tl_a.get((size_t)mp * MR * KCP);
+
+        // Phase 1: all threads pack the A block, and the B block the first
+        // time it is used, each taking an equal share of the panels.
+        const bool pack_b = b.ic == 0;
         const int pack_tasks = std::min(T, mp + (pack_b ? np : 0));
         parallel_for(pack_tasks, [&](int t) {
-          pack_a_range(P, ic, mb, pc, kc, mp * t / pack_tasks, mp * (t + 1) / pack_tasks, Ap);
-          if (pack_b)
-            pack_b_range(P, jc, nc, pc, kc, np * t / pack_tasks, np * (t + 1) / pack_tasks, Bp);
+          pack_a_range(P, b, mp * t / pack_tasks, mp * (t + 1) / pack_tasks);
+          if (pack_b) pack_b_range(P, b, np * t / pack_tasks, np * (t + 1) / pack_tasks);
         });
-        // Phase 2: split the tiles into R x Cs rectangles.
-        int R = T;
-        while (R > 1 && (T % R != 0 || mp < 4 * R)) --R;
-        const int Cs = std::min(T / R, np);
-        parallel_for(R * Cs, [&](int t) {
-          const int rr = t / Cs, cc = t % Cs;
-          compute_range(P, ic, mb, jc, nc, kc, beta, Ap, Bp, mp * rr / R, mp * (rr + 1) / R,
-                        np * cc / Cs, np * (cc + 1) / Cs);
+
+        // Phase 2: split the panel grid into R x S rectangles, one per thread,
+        // choosing the split with the smallest largest rectangle (ties go to
+        // more row slices: each thread then keeps its own A slice in its L2).
+        int R = 1, S = T;
+        long best = -1;
+        for (int r = T; r >= 1; --r) {
+          if (T % r) continue;
+          const long cost = (long)((mp + r - 1) / r) * ((np + T / r - 1) / (T / r));
+          if (best < 0 || cost < best) best = cost, R = r, S = T / r;
+        }
+        parallel_for(R * S, [&](int t) {
+          const int rr = t / S, ss = t % S;
+          compute_range(P, b, mp * rr / R, mp * (rr + 1) / R, np * ss / S, np * (ss + 1) / S);
         });
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Small-m path (m <= kSmallM): no packing; B is streamed once, which is what
+// bounds matrix-vector products. Rows of op(A) must be contiguous: row i at
+// a + i * lda_a. Computes columns [j0, j1) of C = alpha * a * op(B) + beta * C.
+
+inline float update(float acc, float alpha, float beta, const float* c) {
+  return beta == 0.0f ? alpha * acc : alpha * acc + beta * *c;
+}
+
+// B is k x n: C[0:M, 0:V*W] accumulates in registers while the strip of B is
+// streamed row by row.
+template <int M, int V>
+void small_nn_strip(int k, float alpha, const float* a, int lda_a, const float* B, int ldb,
+                    float beta, float* C, int ldc) {
+  vec acc[M][V];
+  for (int i = 0; i < M; ++i)
+    for (int v = 0; v < V; ++v) acc[i][v] = vzero();
+  for (int p = 0; p < k; ++p) {
+    const float* b = B + (size_t)p * ldb;
+    for (int i = 0; i < M; ++i) {
+      const vec ai = vset1(a[i * lda_a + p]);
+      for (int v = 0; v < V; ++v) acc[i][v] = vfma(ai, vload(b + v * W), acc[i][v]);
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    for (int v = 0; v < V; ++v) {
+      float* c = C + (size_t)i * ldc + v * W;
+      vec r = vmul(vset1(alpha), acc[i][v]);
+      if (beta != 0.0f) r = vfma(vset1(beta), vload(c), r);
+      vstore(c, r);
+    }
+}
+
+template <int M>
+void small_nn(int k, float alpha, const float* a, int lda_a, const float* B, int ldb, float beta,
+              float* C, int ldc, int j0, int j1) {
+  // Wide strips (16 accumulator registers) read long runs of each row of B.
+  constexpr int V = M == 1 ? 16 : M == 2 ? 8 : 4;
+  int j = j0;
+  for (; j + V * W <= j1; j += V * W)
+    small_nn_strip<M, V>(k, alpha, a, lda_a, B + j, ldb, beta, C + j, ldc);
+  for (; j + W <= j1; j += W)
+    small_nn_strip<M, 1>(k, alpha, a, lda_a, B + j, ldb, beta, C + j, ldc);
+  for (; j < j1; ++j)
+    for (int i = 0; i < M; ++i) {
+      float acc = 0.0f;
+      for (int p = 0; p < k; ++p) acc += a[i * lda_a + p] * B[(size_t)p * ldb + j];
+      C[(size_t)i * ldc + j] = update(acc, alpha, beta, C + (size_t)i * ldc + j);
+    }
+}
+
+// B is n x k: dot products of the M rows of a with JB rows of B at a time.
+template <int M, int JB>
+void small_nt_block(int k, const float* a, int lda_a, const float* B, int ldb,
+                    float out[M][JB]) {
+  vec acc[M][JB];
+  for (int i = 0; i < M; ++i)
+    for (int jj = 0; jj < JB; ++jj) acc[i][jj] = vzero();
+  int p = 0;
+  for (; p + W <= k; p += W) {
+    vec b[JB];
+    for (int jj = 0; jj < JB; ++jj) b[jj] = vload(B + (size_t)jj * ldb + p);
+    for (int i = 0; i < M; ++i) {
+      const vec ai = vload(a + i * lda_a + p);
+      for (int jj = 0; jj < JB; ++jj) acc[i][jj] = vfma(ai, b[jj], acc[i][jj]);
+    }
+  }
+  for (int i = 0; i < M; ++i)
+    for (int jj = 0; jj < JB; ++jj) {
+      float s = vsum(acc[i][jj]);
+      for (int q = p; q < k; ++q) s += a[i * lda_a + q] * B[(size_t)jj * ldb + q];
+      out[i][jj] = s;
+    }
+}
+
+template <int M>
+void small_nt(int k, float alpha, const float* a, int lda_a, const float* B, int ldb, float beta,
+              float* C, int ldc, int j0, int j1) {
+  constexpr int JB = M == 1 ? 8 : 4;
+  int j = j0;
+  for (; j + JB <= j1; j += JB) {
+    float out[M][JB];
+    small_nt_block<M, JB>(k, a, lda_a, B + (size_t)j * ldb, ldb, out);
+    for (int i = 0; i < M; ++i)
+      for (int jj = 0; jj < JB; ++jj) {
+        float* c = C + (size_t)i * ldc + j + jj;
+        *c = update(out[i][jj], alpha, beta, c);
+      }
+  }
+  for (; j < j1; ++j) {
+    float out[M][1];
+    small_nt_block<M, 1>(k, a, lda_a, B + (size_t)j * ldb, ldb, out);
+    for (int i = 0; i < M; ++i) {
+      float* c = C + (size_t)i * ldc + j;
+      *c = update(out[i][0], alpha, beta, c);
+    }
+  }
+}
+
+template <int M>
+void small_m_range(const Problem& P, const float* a, int lda_a, int j0, int j1) {
+  if (P.tb)
+    small_nt<M>(P.k, P.alpha, a, lda_a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
+  else
+    small_nn<M>(P.k, P.alpha, a, lda_a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
+}
+
+void small_m(const Problem& P) {
+  const float* a = P.A;
+  int lda_a = P.lda;
+  if (P.ta) {  // gather the m columns of A into contiguous rows
+    float* t = tl_a.get((size_t)P.m * P.k);
+    for (int p = 0; p < P.k; ++p)
+      for (int i = 0; i < P.m; ++i) t[(size_t)i * P.k + p] = P.A[(size_t)p * P.lda + i];
+    a = t;
+    lda_a = P.k;
+  }
+  auto range = [&](int j0, int j1) {
+    switch (P.m) {
+      case 1: return small_m_range<1>(P, a, lda_a, j0, j1);
+      case 2: return small_m_range<2>(P, a, lda_a, j0, j1);
+      case 3: return small_m_range<3>(P, a, lda_a, j0, j1);
+      default: return small_m_range<4>(P, a, lda_a, j0, j1);
+    }
+  };
+  // Split the columns, in multiples of 64, when there is enough work.
+  const int T = (double)P.m * P.n * P.k < kSmallParallelWork ? 1 : num_threads();
+  const int chunks = std::min(T, (P.n + 63) / 64);
+  if (chunks <= 1) return range(0, P.n);
+  const int per = ((P.n + chunks - 1) / chunks + 63) / 64 * 64;
+  parallel_for(chunks, [&](int t) {
+    range(std::min(P.n, t * per), std::min(P.n, (t + 1) * per));
+  });
 }
 
 }  // namespace
@@ -355,21 +524,47 @@ void gemm_packed(const Problem& P) {
 void sgemm(bool transA, bool transB, int m, int n, int k, float alpha, const float* A, int lda,
            const float* B, int ldb, float beta, float* C, int ldc) {
   if (m <= 0 || n <= 0) return;
-  if (k <= 0 || alpha == 0.0f) {
+  if (k <= 0 || alpha == 0.0f) {  // C = beta * C
     for (int i = 0; i < m; ++i)
-      for (int j = 0; j < n; ++j) C[(size_t)i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[(size_t)i * ldc + j];
+      for (int j = 0; j < n; ++j) {
+        float* c = C + (size_t)i * ldc + j;
+        *c = beta == 0.0f ? 0.0f : beta * *c;
+      }
     return;
   }
-  gemm_packed(Problem{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc});
+  if (m <= kSmallM) {
+    small_m(Problem{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc});
+  } else if (n <= kSmallM) {
+    // C^T = op(B)^T op(A)^T is a small-m problem: compute it into a scratch
+    // buffer, then add it into C.
+    float* t = tl_c.get((size_t)n * m);
+    small_m(Problem{!transB, !transA, n, m, k, alpha, B, ldb, A, lda, 0.0f, t, m});
+    for (int i = 0; i < m; ++i)
+      for (int j = 0; j < n; ++j) {
+        float* c = C + (size_t)i * ldc + j;
+        *c = beta == 0.0f ? t[(size_t)j * m + i] : t[(size_t)j * m + i] + beta * *c;
+      }
+  } else {
+    gemm_packed(Problem{transA, transB, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc});
+  }
 }
 
 void sgemm_batched(int batch, bool transA, bool transB, int m, int n, int k, float alpha,
                    const float* A, int lda, long strideA, const float* B, int ldb, long strideB,
                    float beta, float* C, int ldc, long strideC) {
-  parallel_for(batch, [&](int b) {
-    sgemm(transA, transB, m, n, k, alpha, A + b * strideA, lda, B + b * strideB, ldb, beta,
-          C + b * strideC, ldc);
-  });
+  if (batch <= 0) return;
+  auto one = [&](int i) {
+    sgemm(transA, transB, m, n, k, alpha, A + i * strideA, lda, B + i * strideB, ldb, beta,
+          C + i * strideC, ldc);
+  };
+  // Small GEMMs, or enough of them to share evenly: one task per GEMM, each
+  // single-threaded. Otherwise one after another, each using all threads.
+  const int T = num_threads();
+  const double work = (double)m * n * k;
+  if (batch > 1 && (work < kBatchSplitWork || batch % T == 0 || batch >= 4 * T))
+    parallel_for(batch, one);
+  else
+    for (int i = 0; i < batch; ++i) one(i);
 }
 
 }  // namespace jl

@@ -190,6 +190,71 @@ export interface Backend {
     gw: Float32Array | null,
   ): void;
 
+  /**
+   * Causal self-attention straight from the fused projection qkv [B, T, 3 * H * D] (q, k, v side by side,
+   * heads interleaved as the c_attn output lays them out) into out [B, T, H * D]:
+   * out_i = sum over j <= i of softmax_j(scale * q_i . k_j) v_j per head. Saves lse [B, H, T], the
+   * log-sum-exp of each row's scores, so backward can rebuild the probabilities without storing them.
+   */
+  causalAttention(
+    qkv: Float32Array,
+    out: Float32Array,
+    lse: Float32Array,
+    batch: number,
+    seq: number,
+    heads: number,
+    headDim: number,
+    scale: number,
+  ): void;
+  /** Writes gqkv (same layout as qkv) from gy (layout of out). */
+  causalAttentionGrad(
+    qkv: Float32Array,
+    out: Float32Array,
+    lse: Float32Array,
+    gy: Float32Array,
+    gqkv: Float32Array,
+    batch: number,
+    seq: number,
+    heads: number,
+    headDim: number,
+    scale: number,
+  ): void;
+  /**
+   * Attention for generation with a KV cache: appends this step's k and v (from qkv [B, Tq, 3 * H * D]) to
+   * kCache/vCache [B, H, capacity, D] at positions pos..pos+Tq-1, then attends each new query to every
+   * cached position up to its own. Forward only.
+   */
+  cachedAttention(
+    qkv: Float32Array,
+    kCache: Float32Array,
+    vCache: Float32Array,
+    out: Float32Array,
+    batch: number,
+    seq: number,
+    heads: number,
+    headDim: number,
+    pos: number,
+    capacity: number,
+    scale: number,
+  ): void;
+  /**
+   * Rotary position embedding (the rotate-half form of GPT-NeoX and Hugging Face Llama) on the first
+   * `rotatedHeads` heads of each row of x [B, T, rowWidth], in place: the pair (x_i, x_{i+D/2}) of a head
+   * turns by angle pos * theta_i, with cos/sin tables [positions, D/2]; `inverse` turns back (backward).
+   */
+  rope(
+    x: Float32Array,
+    cos: Float32Array,
+    sin: Float32Array,
+    batch: number,
+    seq: number,
+    rowWidth: number,
+    rotatedHeads: number,
+    headDim: number,
+    pos: number,
+    inverse: boolean,
+  ): void;
+
   /** One decoupled-weight-decay Adam step on a flat parameter, in place on p, m and v. */
   adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWStep): void;
 }

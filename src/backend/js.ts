@@ -1,6 +1,7 @@
 // The reference backend: plain loops, accumulating in float64, written to be read. Every native kernel is
 // tested against these.
 import type { AdamWStep, Backend, BinaryOp, BroadcastLayout, Gemm, UnaryOp } from './backend.js';
+import { jsAttention } from './js-attention.js';
 import { BINARY, UNARY } from './scalar.js';
 
 function gemm(g: Gemm): void {
@@ -385,5 +386,6 @@ export const jsBackend: Backend = {
   layerNormGrad,
   rmsNorm,
   rmsNormGrad,
+  ...jsAttention,
   adamw,
 };

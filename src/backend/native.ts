@@ -100,6 +100,10 @@ interface Addon {
     weightDecay: number,
     step: number,
   ): void;
+  causalAttention: Backend['causalAttention'];
+  causalAttentionGrad: Backend['causalAttentionGrad'];
+  cachedAttention: Backend['cachedAttention'];
+  rope: Backend['rope'];
   setNumThreads(n: number): void;
   getNumThreads(): number;
 }
@@ -161,6 +165,10 @@ function wrap(addon: Addon): Backend {
     layerNormGrad: addon.layerNormGrad,
     rmsNorm: addon.rmsNorm,
     rmsNormGrad: addon.rmsNormGrad,
+    causalAttention: addon.causalAttention,
+    causalAttentionGrad: addon.causalAttentionGrad,
+    cachedAttention: addon.cachedAttention,
+    rope: addon.rope,
     adamw: (p, g, m, v, s) => addon.adamw(p, g, m, v, s.lr, s.beta1, s.beta2, s.eps, s.weightDecay, s.step),
   };
 }

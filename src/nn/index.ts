@@ -1,2 +1,8 @@
-export { Linear, type LinearOptions, uniformParameter } from './linear.js';
+export { Embedding } from './embedding.js';
+export { HookContext, type HookFn, NO_HOOKS } from './hooks.js';
+export { constant, normal, uniform } from './init.js';
+export { Linear, type LinearOptions } from './linear.js';
+export { MLP, type MLPOptions, SwiGLU } from './mlp.js';
 export { Module } from './module.js';
+export { LayerNorm, RMSNorm } from './norm.js';
+export { rotaryTable } from './rotary.js';

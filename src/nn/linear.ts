@@ -1,38 +1,36 @@
 // Linear: y = x W^T + b, W of shape [out_features, in_features] (the torch.nn.Linear layout).
-import { defaultGenerator, type Generator, linear, Tensor } from '../tensor/index.js';
+import { type Generator, linear, type Tensor } from '../tensor/index.js';
+import { constant, normal, uniform } from './init.js';
 import { Module } from './module.js';
-
-/** Uniform(-bound, bound) parameter. */
-export function uniformParameter(
-  shape: number[],
-  bound: number,
-  generator: Generator = defaultGenerator,
-): Tensor {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n);
-  for (let i = 0; i < n; i++) data[i] = (2 * generator.random() - 1) * bound;
-  return new Tensor(data, shape).requiresGrad_();
-}
 
 export interface LinearOptions {
   bias?: boolean;
   generator?: Generator;
+  /** Initialise weights N(0, std) and biases 0 (GPT-2's scheme) instead of PyTorch's uniform default. */
+  std?: number;
 }
 
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  // PyTorch's default init: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias.
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
     options: LinearOptions = {},
   ) {
     super();
-    const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = uniformParameter([outFeatures, inFeatures], bound, options.generator);
-    this.bias = options.bias === false ? null : uniformParameter([outFeatures], bound, options.generator);
+    const g = options.generator;
+    const hasBias = options.bias !== false;
+    if (options.std !== undefined) {
+      this.weight = normal([outFeatures, inFeatures], options.std, g);
+      this.bias = hasBias ? constant([outFeatures], 0) : null;
+    } else {
+      // PyTorch's default: U(-1/sqrt(in), 1/sqrt(in)) for weight and bias.
+      const bound = 1 / Math.sqrt(inFeatures);
+      this.weight = uniform([outFeatures, inFeatures], bound, g);
+      this.bias = hasBias ? uniform([outFeatures], bound, g) : null;
+    }
   }
 
   forward(x: Tensor): Tensor {

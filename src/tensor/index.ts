@@ -8,6 +8,7 @@ export {
   record,
   setDetectAnomaly,
 } from './autograd.js';
+export * from './ops/attention.js';
 export * from './ops/creation.js';
 export * from './ops/elementwise.js';
 export * from './ops/indexing.js';

@@ -267,6 +267,76 @@ describe('native kernels equal js', { skip: !loaded.ok && 'native addon not buil
     }
   });
 
+  test('causal attention forward, backward and cached, rotary embeddings', () => {
+    for (const [batch, seq, heads, headDim] of [
+      [1, 1, 1, 8],
+      [2, 7, 3, 16],
+      [1, 63, 2, 32],
+      [2, 100, 4, 8],
+      [1, 257, 1, 64],
+    ]) {
+      const what = `B${batch} T${seq} H${heads} D${headDim}`;
+      const dm = heads * headDim;
+      const qkv = randn(batch * seq * 3 * dm);
+      const gy = randn(batch * seq * dm);
+      const scale = 1 / Math.sqrt(headDim);
+      const [[out, lse]] = both([batch * seq * dm, batch * heads * seq], (be, [o, l]) =>
+        be.causalAttention(qkv, o, l, batch, seq, heads, headDim, scale),
+      );
+      expectSame(
+        [batch * seq * dm, batch * heads * seq],
+        (be, [o, l]) => be.causalAttention(qkv, o, l, batch, seq, heads, headDim, scale),
+        1e-5,
+        `attention ${what}`,
+      );
+      expectSame(
+        [batch * seq * 3 * dm],
+        (be, [gq]) => be.causalAttentionGrad(qkv, out, lse, gy, gq, batch, seq, heads, headDim, scale),
+        1e-5,
+        `attention grad ${what}`,
+      );
+      // A prompt of `first` tokens, then the rest one at a time, through the cache.
+      const capacity = seq + 3;
+      const first = Math.ceil(seq / 2);
+      const cacheSize = batch * heads * capacity * headDim;
+      expectSame(
+        [batch * seq * dm, cacheSize, cacheSize],
+        (be, [o, kc, vc]) => {
+          for (const [from, to] of [
+            [0, first],
+            ...Array.from({ length: seq - first }, (_, i) => [first + i, first + i + 1]),
+          ]) {
+            const n = to - from;
+            const step = new Float32Array(batch * n * 3 * dm);
+            const part = new Float32Array(batch * n * dm);
+            for (let b = 0; b < batch; b++) {
+              step.set(qkv.subarray((b * seq + from) * 3 * dm, (b * seq + to) * 3 * dm), b * n * 3 * dm);
+            }
+            be.cachedAttention(step, kc, vc, part, batch, n, heads, headDim, from, capacity, scale);
+            for (let b = 0; b < batch; b++)
+              o.set(part.subarray(b * n * dm, (b + 1) * n * dm), (b * seq + from) * dm);
+          }
+        },
+        1e-5,
+        `cached attention ${what}`,
+      );
+      const half = headDim / 2;
+      const cos = randn((seq + 2) * half);
+      const sin = randn((seq + 2) * half);
+      for (const inverse of [false, true]) {
+        expectSame(
+          [batch * seq * 3 * dm],
+          (be, [x]) => {
+            x.set(qkv);
+            be.rope(x, cos, sin, batch, seq, 3 * dm, 2 * heads, headDim, 2, inverse);
+          },
+          1e-6,
+          `rope ${what}`,
+        );
+      }
+    }
+  });
+
   test('adamw step', () => {
     for (const n of SIZES.concat([100_000])) {
       const p = randn(n);

@@ -1,0 +1,33 @@
+// The data layer's public face: a seeded world with known facts and the text written from it, token files,
+// the train/val split and next-token batches.
+export { writeFileAtomic } from './atomic-write.js';
+export {
+  type Batch,
+  BatchSampler,
+  type BatchSamplerOptions,
+  type BatchSamplerState,
+} from './batch-sampler.js';
+export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } from './corpus.js';
+export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
+export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
+export { trainValSplit } from './split.js';
+export { FACT_TEMPLATES, renderFact } from './templates.js';
+export { readTextFile } from './text-file.js';
+export {
+  readTokenFile,
+  type TokenArray,
+  type TokenDtype,
+  type TokenEncoder,
+  tokenDtype,
+  tokenizeToFile,
+  writeTokenFile,
+} from './token-file.js';
+export {
+  type City,
+  type Country,
+  type Gender,
+  generateWorld,
+  type Person,
+  type World,
+  type WorldOptions,
+} from './world.js';

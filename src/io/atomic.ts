@@ -1,0 +1,94 @@
+// Crash-safe writes: a reader sees the old content or the whole new content, never a torn mix. Data goes to
+// a temporary sibling (the same folder, so the rename stays on one filesystem), is fsynced, then renamed
+// over the target; fsyncing the folder afterwards makes the rename itself survive a power cut.
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** A hidden sibling name no other writer (process or call) will pick. */
+function siblingOf(path: string, tag: string): string {
+  const unique = `${process.pid}.${randomBytes(6).toString('hex')}`;
+  return join(dirname(path), `.${basename(path)}.${unique}.${tag}`);
+}
+
+function writeNewFileSynced(path: string, data: string | Uint8Array): void {
+  const fd = openSync(path, 'wx');
+  try {
+    writeFileSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function syncFolder(dir: string): void {
+  if (process.platform === 'win32') return; // Windows cannot open a folder to fsync it
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function failure(op: string, path: string, cause: unknown): Error {
+  return new Error(`${op}: cannot write ${path}: ${(cause as Error).message}`, { cause });
+}
+
+/** Replaces (or creates) `path` with `data` (strings as UTF-8); on failure the old file is untouched. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const temp = siblingOf(path, 'tmp');
+  try {
+    writeNewFileSynced(temp, data);
+    renameSync(temp, path);
+  } catch (e) {
+    rmSync(temp, { force: true });
+    throw failure('writeFileAtomic', path, e);
+  }
+  syncFolder(dirname(path));
+}
+
+/**
+ * Replaces (or creates) the folder `dir` with exactly `files` (plain names, no subfolders), e.g. a
+ * checkpoint. The new folder is written and fsynced beside the target, then swapped in: the old one is
+ * renamed aside, the new one renamed in, the old one removed. A reader never sees a half-written folder,
+ * though between the two renames it sees none; on failure the old folder stays as it was.
+ */
+export function writeDirAtomic(dir: string, files: Readonly<Record<string, string | Uint8Array>>): void {
+  for (const name of Object.keys(files)) {
+    if (name === '' || name === '.' || name === '..' || basename(name) !== name) {
+      throw new Error(`writeDirAtomic: ${JSON.stringify(name)} in ${dir} is not a plain file name`);
+    }
+  }
+  const existing = statSync(dir, { throwIfNoEntry: false });
+  if (existing && !existing.isDirectory())
+    throw new Error(`writeDirAtomic: ${dir} exists and is not a folder`);
+  const temp = siblingOf(dir, 'tmp');
+  const aside = existing ? siblingOf(dir, 'old') : undefined;
+  try {
+    mkdirSync(temp);
+    for (const [name, data] of Object.entries(files)) writeNewFileSynced(join(temp, name), data);
+    syncFolder(temp);
+    if (aside) renameSync(dir, aside);
+    try {
+      renameSync(temp, dir);
+    } catch (e) {
+      if (aside) renameSync(aside, dir);
+      throw e;
+    }
+  } catch (e) {
+    rmSync(temp, { recursive: true, force: true });
+    throw failure('writeDirAtomic', dir, e);
+  }
+  syncFolder(dirname(dir));
+  if (aside) rmSync(aside, { recursive: true, force: true });
+}

@@ -1,0 +1,10 @@
+// The io layer's public face: crash-safe writes and the safetensors checkpoint format.
+export { writeDirAtomic, writeFileAtomic } from './atomic.js';
+export {
+  loadSafetensors,
+  parseSafetensors,
+  type Safetensors,
+  type SafetensorsTensor,
+  saveSafetensors,
+  serializeSafetensors,
+} from './safetensors.js';

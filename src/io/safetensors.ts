@@ -1,0 +1,274 @@
+// The safetensors checkpoint format (Hugging Face): an 8-byte little-endian header length N, N bytes of
+// JSON header giving each tensor's dtype, shape and byte range, then the packed little-endian data. We write
+// it byte for byte as the reference writer does, and read it as strictly as the reference reader checks it,
+// validating the whole header before any tensor is built.
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { IntTensor, type Tensor } from '../tensor/index.js';
+import { writeFileAtomic } from './atomic.js';
+import { DTYPE_SIZE, DTYPES, type Dtype, decodeTensor, isDtype, swapLittleEndian } from './dtypes.js';
+
+/** Floats (F32, F64, F16, BF16) load as float32 Tensors; integers and bools as int32 IntTensors. */
+export type SafetensorsTensor = Tensor | IntTensor;
+
+export interface Safetensors {
+  tensors: Map<string, SafetensorsTensor>;
+  metadata: Record<string, string>;
+}
+
+/** The reference reader's limit; a larger length means a corrupt or hostile file. */
+const MAX_HEADER_BYTES = 100_000_000;
+const METADATA_KEY = '__metadata__';
+
+interface Entry {
+  name: string;
+  dtype: Dtype;
+  shape: number[];
+  /** Byte range in the data buffer (after the header). */
+  begin: number;
+  end: number;
+}
+
+/** Rust orders names by UTF-8 bytes; JS's default sort uses UTF-16 units, which differs above U+FFFF. */
+function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** A JSON object in the given key order (a JS object would put integer-like keys first). */
+function jsonObject(pairs: [string, string][]): string {
+  return `{${pairs.map(([k, json]) => `${JSON.stringify(k)}:${json}`).join(',')}}`;
+}
+
+/** F32 for Tensors, I32 for IntTensors, laid out exactly as the reference writer lays them out. */
+export function serializeSafetensors(
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
+  const entries = [...tensors].map(([name, t]) => {
+    if (name === METADATA_KEY) throw new Error(`serializeSafetensors: "${METADATA_KEY}" is reserved`);
+    const dtype: Dtype = t instanceof IntTensor ? 'I32' : 'F32';
+    return { name, dtype, t };
+  });
+  entries.sort((a, b) => DTYPES.indexOf(b.dtype) - DTYPES.indexOf(a.dtype) || compareUtf8(a.name, b.name));
+  const pairs: [string, string][] = [];
+  if (metadata) {
+    const items = Object.entries(metadata).sort(([a], [b]) => compareUtf8(a, b));
+    for (const [k, v] of items) {
+      if (typeof v !== 'string') {
+        throw new Error(`serializeSafetensors: metadata "${k}" must be a string, got ${typeof v}`);
+      }
+    }
+    pairs.push([METADATA_KEY, jsonObject(items.map(([k, v]) => [k, JSON.stringify(v)]))]);
+  }
+  let offset = 0;
+  for (const { name, dtype, t } of entries) {
+    const end = offset + t.data.byteLength;
+    pairs.push([name, JSON.stringify({ dtype, shape: t.shape, data_offsets: [offset, end] })]);
+    offset = end;
+  }
+  const json = new TextEncoder().encode(jsonObject(pairs));
+  const padded = json.length + ((8 - (json.length % 8)) % 8); // spaces keep the data 8-byte aligned
+  const out = new Uint8Array(8 + padded + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.fill(0x20, 8, 8 + padded);
+  out.set(json, 8);
+  let at = 8 + padded;
+  for (const { dtype, t } of entries) {
+    const bytes = out.subarray(at, at + t.data.byteLength);
+    bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    swapLittleEndian(bytes, DTYPE_SIZE[dtype]);
+    at += bytes.length;
+  }
+  return out;
+}
+
+/** N from the first 8 bytes, checked against the limit and the file's length. */
+function headerLength(prefix: Uint8Array, fileLength: number, source: string): number {
+  const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) {
+    throw new Error(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  }
+  if (8n + n > BigInt(fileLength)) {
+    throw new Error(`${source}: header length ${n} runs past the end of the file (${fileLength} bytes)`);
+  }
+  return Number(n);
+}
+
+/** How errors name a tensor (quoted, so odd names stay readable). */
+function named(name: string): string {
+  return `tensor ${JSON.stringify(name)}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isIndex(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function parseMetadata(raw: unknown, source: string): Record<string, string> {
+  if (!isObject(raw)) throw new Error(`${source}: ${METADATA_KEY} is not a JSON object`);
+  for (const [k, v] of Object.entries(raw)) {
+    if (typeof v !== 'string') {
+      throw new Error(
+        `${source}: ${METADATA_KEY} value of "${k}" must be a string, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return Object.fromEntries(Object.entries(raw)) as Record<string, string>;
+}
+
+function parseEntry(name: string, raw: unknown, source: string): Entry {
+  const where = `${source}: ${named(name)}`;
+  if (!isObject(raw)) throw new Error(`${where}: entry is not a JSON object`);
+  const { dtype, shape, data_offsets: offsets } = raw;
+  if (!isDtype(dtype)) {
+    throw new Error(
+      `${where}: unknown or unsupported dtype ${JSON.stringify(dtype)} (reads ${DTYPES.join(', ')})`,
+    );
+  }
+  if (!Array.isArray(shape) || !shape.every(isIndex)) {
+    throw new Error(`${where}: shape ${JSON.stringify(shape)} is not a list of non-negative integers`);
+  }
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isIndex) || offsets[0] > offsets[1]) {
+    throw new Error(
+      `${where}: data_offsets ${JSON.stringify(offsets)} is not [begin, end] with 0 <= begin <= end`,
+    );
+  }
+  let bytes = DTYPE_SIZE[dtype];
+  for (const d of shape) bytes *= d;
+  if (!Number.isSafeInteger(bytes)) throw new Error(`${where}: shape ${JSON.stringify(shape)} is too large`);
+  const [begin, end] = offsets as [number, number];
+  if (end - begin !== bytes) {
+    throw new Error(
+      `${where}: data_offsets [${begin}, ${end}] hold ${end - begin} bytes but ${dtype} of shape ` +
+        `${JSON.stringify(shape)} needs ${bytes}`,
+    );
+  }
+  return { name, dtype, shape, begin, end };
+}
+
+/** The tensors must tile the data buffer exactly, as the reference reader demands. */
+function checkLayout(entries: readonly Entry[], dataLength: number, source: string): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  let previous: Entry | undefined;
+  for (const e of sorted) {
+    if (e.begin < covered) {
+      const p = previous!;
+      throw new Error(
+        `${source}: ${named(e.name)} (bytes ${e.begin}..${e.end}) overlaps ${named(p.name)} ` +
+          `(bytes ${p.begin}..${p.end})`,
+      );
+    }
+    if (e.begin > covered) {
+      throw new Error(
+        `${source}: bytes ${covered}..${e.begin} of the data buffer, before ${named(e.name)}, ` +
+          'belong to no tensor',
+      );
+    }
+    if (e.end > dataLength) {
+      throw new Error(
+        `${source}: truncated: ${named(e.name)} ends at byte ${e.end} of the data buffer, ` +
+          `which has only ${dataLength} bytes`,
+      );
+    }
+    covered = e.end;
+    previous = e;
+  }
+  if (covered < dataLength) {
+    throw new Error(`${source}: bytes ${covered}..${dataLength} at the end of the data belong to no tensor`);
+  }
+}
+
+/** Everything after the length prefix: the JSON header, checked in full against the data's length. */
+function parseHeader(
+  json: Uint8Array,
+  dataLength: number,
+  source: string,
+): { entries: Entry[]; metadata: Record<string, string> } {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(json);
+  } catch {
+    throw new Error(`${source}: header is not valid UTF-8`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${source}: header is not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(raw)) throw new Error(`${source}: header is not a JSON object`);
+  let metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [name, value] of Object.entries(raw)) {
+    if (name === METADATA_KEY) metadata = parseMetadata(value, source);
+    else entries.push(parseEntry(name, value, source));
+  }
+  checkLayout(entries, dataLength, source);
+  return { entries, metadata };
+}
+
+function tooShort(fileLength: number, source: string): Error {
+  return new Error(`${source}: ${fileLength} bytes is shorter than the 8-byte header length`);
+}
+
+/** `source` names the bytes in errors (a file path, say). */
+export function parseSafetensors(bytes: Uint8Array, source = '<buffer>'): Safetensors {
+  if (bytes.length < 8) throw tooShort(bytes.length, source);
+  const n = headerLength(bytes, bytes.length, source);
+  const start = 8 + n;
+  const { entries, metadata } = parseHeader(bytes.subarray(8, start), bytes.length - start, source);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of entries) {
+    // A fresh copy, not bytes.slice(): on a Node Buffer, slice() is a view that shares the caller's memory.
+    const copy = new Uint8Array(e.end - e.begin);
+    copy.set(bytes.subarray(start + e.begin, start + e.end));
+    tensors.set(e.name, decodeTensor(e.dtype, e.shape, copy.buffer, `${source}: ${named(e.name)}`));
+  }
+  return { tensors, metadata };
+}
+
+/** Fills `into` from `position`, however many reads that takes. */
+function readExactly(fd: number, into: Uint8Array, position: number, path: string): void {
+  for (let done = 0; done < into.length; ) {
+    const got = readSync(fd, into, done, into.length - done, position + done);
+    if (got === 0) throw new Error(`${path}: file ended early (was it changed while being read?)`);
+    done += got;
+  }
+}
+
+/** Reads the header, then each tensor straight into its own buffer (no copy of the whole file in memory). */
+export function loadSafetensors(path: string): Safetensors {
+  const fd = openSync(path, 'r');
+  try {
+    const fileLength = fstatSync(fd).size;
+    if (fileLength < 8) throw tooShort(fileLength, path);
+    const prefix = new Uint8Array(8);
+    readExactly(fd, prefix, 0, path);
+    const n = headerLength(prefix, fileLength, path);
+    const json = new Uint8Array(n);
+    readExactly(fd, json, 8, path);
+    const start = 8 + n;
+    const { entries, metadata } = parseHeader(json, fileLength - start, path);
+    const tensors = new Map<string, SafetensorsTensor>();
+    for (const e of entries) {
+      const bytes = new Uint8Array(e.end - e.begin);
+      readExactly(fd, bytes, start + e.begin, path);
+      tensors.set(e.name, decodeTensor(e.dtype, e.shape, bytes.buffer, `${path}: ${named(e.name)}`));
+    }
+    return { tensors, metadata };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes atomically: a reader sees the old file or the whole new one. */
+export function saveSafetensors(
+  path: string,
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  metadata?: Readonly<Record<string, string>>,
+): void {
+  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
+}

@@ -1,0 +1,2 @@
+export { type AttentionOptions, CausalSelfAttention, KVCache } from './attention.js';
+export type { Mixer, MixerContext, MixerState } from './mixer.js';

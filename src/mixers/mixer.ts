@@ -1,0 +1,26 @@
+// What every sequence mixer (attention, and later the recurrent family) offers the model: a full-sequence
+// forward for training, and the same forward continuing from a state for generation.
+import type { HookContext, Module } from '../nn/index.js';
+import type { Tensor } from '../tensor/index.js';
+
+/** Per-layer memory carried between generation steps (a KV cache, or a fixed-size recurrent state). */
+export interface MixerState {
+  readonly kind: string;
+  /** Bytes held, for the decode benchmark's memory figure. */
+  bytes(): number;
+}
+
+export interface MixerContext {
+  hooks: HookContext;
+  /** Continue from (and update) this state, for generation; null for a full-sequence forward. */
+  state: MixerState | null;
+  /** Absolute position of x's first token (tokens already in the state). */
+  pos: number;
+}
+
+export interface Mixer extends Module {
+  /** x [batch, seq, dim] to [batch, seq, dim]. */
+  forward(x: Tensor, ctx: MixerContext): Tensor;
+  /** An empty state for `batch` sequences of up to `capacity` tokens. */
+  initState(batch: number, capacity: number): MixerState;
+}

@@ -1,0 +1,79 @@
+// One Transformer block on the residual stream (pre-norm, as GPT-2 and Llama):
+//   resid_mid  = resid_pre + mixer(norm_1(resid_pre))
+//   resid_post = resid_mid + mlp(norm_2(resid_mid))
+// Each sublayer reads the stream and adds its output back: this is where "the residual is added".
+import { CausalSelfAttention, type Mixer, type MixerContext } from '../mixers/index.js';
+import { LayerNorm, MLP, Module, RMSNorm, SwiGLU } from '../nn/index.js';
+import { add, dropout, type Generator, type RotaryTable, type Tensor } from '../tensor/index.js';
+import { type ModelConfig, mixerOf, mlpHidden } from './config.js';
+
+export function makeNorm(c: ModelConfig): LayerNorm | RMSNorm {
+  return c.norm === 'layernorm'
+    ? new LayerNorm(c.nEmbd, c.normEps, { bias: c.bias })
+    : new RMSNorm(c.nEmbd, c.normEps);
+}
+
+export class Block extends Module {
+  readonly ln_1: LayerNorm | RMSNorm;
+  readonly attn: Mixer;
+  readonly ln_2: LayerNorm | RMSNorm;
+  readonly mlp: MLP | SwiGLU;
+  private readonly names: Record<
+    'resid_pre' | 'attn_out' | 'resid_mid' | 'mlp_out' | 'resid_post' | 'ln1' | 'ln2',
+    string
+  >;
+
+  constructor(
+    readonly config: ModelConfig,
+    readonly index: number,
+    rotary: RotaryTable | null,
+    generator: Generator,
+  ) {
+    super();
+    const c = config;
+    const prefix = `blocks.${index}`;
+    // GPT-2 init: N(0, 0.02), with the projections into the residual stream scaled by 1/sqrt(2 * layers)
+    // so the stream's variance does not grow with depth.
+    const std = 0.02;
+    const projStd = 0.02 / Math.sqrt(2 * c.nLayer);
+    this.ln_1 = makeNorm(c);
+    const kind = mixerOf(c, index);
+    if (kind !== 'attention') throw new Error(`block ${index}: unknown mixer ${kind}`);
+    this.attn = new CausalSelfAttention(c.nEmbd, `${prefix}.attn`, {
+      heads: c.nHead,
+      bias: c.bias,
+      std,
+      projStd,
+      rotary,
+      generator,
+    });
+    this.ln_2 = makeNorm(c);
+    const Mlp = c.mlp === 'gelu' ? MLP : SwiGLU;
+    this.mlp = new Mlp(c.nEmbd, mlpHidden(c), `${prefix}.mlp`, { bias: c.bias, std, projStd, generator });
+    this.names = {
+      resid_pre: `${prefix}.hook_resid_pre`,
+      ln1: `${prefix}.ln1.hook_normalized`,
+      attn_out: `${prefix}.hook_attn_out`,
+      resid_mid: `${prefix}.hook_resid_mid`,
+      ln2: `${prefix}.ln2.hook_normalized`,
+      mlp_out: `${prefix}.hook_mlp_out`,
+      resid_post: `${prefix}.hook_resid_post`,
+    };
+  }
+
+  forward(x: Tensor, ctx: MixerContext): Tensor {
+    const h = ctx.hooks;
+    const p = this.config.dropout;
+    const residPre = h.run(this.names.resid_pre, x);
+    const attnOut = h.run(
+      this.names.attn_out,
+      dropout(this.attn.forward(h.run(this.names.ln1, this.ln_1.forward(residPre)), ctx), p, this.training),
+    );
+    const residMid = h.run(this.names.resid_mid, add(residPre, attnOut));
+    const mlpOut = h.run(
+      this.names.mlp_out,
+      dropout(this.mlp.forward(h.run(this.names.ln2, this.ln_2.forward(residMid)), h), p, this.training),
+    );
+    return h.run(this.names.resid_post, add(residMid, mlpOut));
+  }
+}

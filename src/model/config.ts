@@ -1,0 +1,121 @@
+// A model is described by plain JSON (saved as config.json in every checkpoint). Presets give the two
+// classic shapes: GPT-2 (LayerNorm, GELU MLP, learned positions, biases, tied unembedding) and Llama
+// (RMSNorm, SwiGLU, rotary positions, no biases, separate unembedding).
+
+export const MLP_KINDS = ['gelu', 'swiglu'] as const;
+export const NORM_KINDS = ['layernorm', 'rmsnorm'] as const;
+export const POSITION_KINDS = ['learned', 'rope'] as const;
+export const MIXER_KINDS = ['attention'] as const;
+
+export interface ModelConfig {
+  vocabSize: number;
+  /** Longest context: learned positions and rotary tables cover this many tokens. */
+  blockSize: number;
+  nLayer: number;
+  nHead: number;
+  /** Width of the residual stream (d_model). */
+  nEmbd: number;
+  mlp: (typeof MLP_KINDS)[number];
+  /** MLP hidden width; default 4 * nEmbd for gelu, 8/3 * nEmbd rounded up to a multiple of 8 for swiglu. */
+  mlpHidden?: number;
+  norm: (typeof NORM_KINDS)[number];
+  normEps: number;
+  positions: (typeof POSITION_KINDS)[number];
+  ropeTheta: number;
+  /** Biases in linear layers (and LayerNorm). */
+  bias: boolean;
+  /** Unembedding shares the token embedding matrix. */
+  tieEmbeddings: boolean;
+  dropout: number;
+  /** The sequence mixer of every layer, or one per layer. */
+  mixer: (typeof MIXER_KINDS)[number] | (typeof MIXER_KINDS)[number][];
+}
+
+export type Preset = 'gpt2' | 'llama';
+
+const PRESETS: Record<Preset, Omit<ModelConfig, 'vocabSize' | 'blockSize' | 'nLayer' | 'nHead' | 'nEmbd'>> = {
+  gpt2: {
+    mlp: 'gelu',
+    norm: 'layernorm',
+    normEps: 1e-5,
+    positions: 'learned',
+    ropeTheta: 10000,
+    bias: true,
+    tieEmbeddings: true,
+    dropout: 0,
+    mixer: 'attention',
+  },
+  llama: {
+    mlp: 'swiglu',
+    norm: 'rmsnorm',
+    normEps: 1e-6,
+    positions: 'rope',
+    ropeTheta: 10000,
+    bias: false,
+    tieEmbeddings: false,
+    dropout: 0,
+    mixer: 'attention',
+  },
+};
+
+export type ModelConfigInput = Partial<ModelConfig> & Pick<ModelConfig, 'vocabSize'> & { preset?: Preset };
+
+/** Fills a partial config from a preset (default gpt2) and small-model sizes, then validates it. */
+export function makeConfig(input: ModelConfigInput): ModelConfig {
+  const { preset = 'gpt2', ...rest } = input;
+  if (!(preset in PRESETS)) throw new Error(`model config: unknown preset "${preset}" (gpt2 or llama)`);
+  const config: ModelConfig = {
+    blockSize: 128,
+    nLayer: 4,
+    nHead: 4,
+    nEmbd: 128,
+    ...PRESETS[preset],
+    ...rest,
+  };
+  validateConfig(config);
+  return config;
+}
+
+function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): void {
+  if (!allowed.includes(value as T)) {
+    throw new Error(
+      `model config: ${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+/** Throws a message naming the first bad field. */
+export function validateConfig(c: ModelConfig): void {
+  for (const field of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
+    if (!Number.isInteger(c[field]) || c[field] <= 0) {
+      throw new Error(`model config: ${field} must be a positive integer, got ${JSON.stringify(c[field])}`);
+    }
+  }
+  if (c.nEmbd % c.nHead !== 0)
+    throw new Error(`model config: nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
+  if (c.positions === 'rope' && (c.nEmbd / c.nHead) % 2 !== 0) {
+    throw new Error(`model config: rope needs an even head size, got ${c.nEmbd / c.nHead}`);
+  }
+  oneOf('mlp', c.mlp, MLP_KINDS);
+  oneOf('norm', c.norm, NORM_KINDS);
+  oneOf('positions', c.positions, POSITION_KINDS);
+  const mixers = Array.isArray(c.mixer) ? c.mixer : [c.mixer];
+  if (Array.isArray(c.mixer) && c.mixer.length !== c.nLayer) {
+    throw new Error(`model config: mixer lists ${c.mixer.length} layers but nLayer is ${c.nLayer}`);
+  }
+  for (const m of mixers) oneOf('mixer', m, MIXER_KINDS);
+  if (!(c.dropout >= 0 && c.dropout < 1))
+    throw new Error(`model config: dropout must be in [0, 1), got ${c.dropout}`);
+  if (c.mlpHidden !== undefined && (!Number.isInteger(c.mlpHidden) || c.mlpHidden <= 0)) {
+    throw new Error(`model config: mlpHidden must be a positive integer, got ${c.mlpHidden}`);
+  }
+}
+
+export function mlpHidden(c: ModelConfig): number {
+  if (c.mlpHidden) return c.mlpHidden;
+  return c.mlp === 'gelu' ? 4 * c.nEmbd : Math.ceil((8 * c.nEmbd) / 3 / 8) * 8;
+}
+
+export function mixerOf(c: ModelConfig, layer: number): (typeof MIXER_KINDS)[number] {
+  return Array.isArray(c.mixer) ? c.mixer[layer] : c.mixer;
+}

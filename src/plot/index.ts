@@ -1,0 +1,6 @@
+// Charts as SVG documents: line charts for curves, grouped bars for benchmark tables.
+export { type BarChartOptions, type BarSeries, barChart } from './bar.js';
+export { type LineChartOptions, type LineSeries, lineChart } from './line.js';
+export { escapeXml } from './svg.js';
+export { type Axis, formatTick, linearAxis, logAxis } from './ticks.js';
+export { svgToPng, writeSvg } from './write.js';

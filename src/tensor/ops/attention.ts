@@ -1,0 +1,61 @@
+// Fused attention ops: causal self-attention from a packed qkv projection, and rotary embeddings. The
+// unfused equivalent (split, matmul, mask, softmax, matmul) is what the tests hold these to.
+import { backend } from '../../backend/index.js';
+import { record } from '../autograd.js';
+import { fmt } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+function headsOf(op: string, qkv: Tensor, heads: number): [batch: number, seq: number, headDim: number] {
+  const width = qkv.shape[qkv.ndim - 1];
+  if (qkv.ndim !== 3 || width % (3 * heads) !== 0) {
+    throw new Error(
+      `${op}: expected qkv [batch, seq, 3 * heads * headDim] with ${heads} heads, got ${fmt(qkv.shape)}`,
+    );
+  }
+  return [qkv.shape[0], qkv.shape[1], width / (3 * heads)];
+}
+
+/**
+ * softmax(q k^T / sqrt(d) + causal mask) v for every head, from qkv [B, T, 3 * H * D] (as a fused c_attn
+ * projection lays it out) to [B, T, H * D] (heads side by side, ready for the output projection).
+ */
+export function causalAttention(qkv: Tensor, heads: number): Tensor {
+  const [batch, seq, headDim] = headsOf('causalAttention', qkv, heads);
+  const scale = 1 / Math.sqrt(headDim);
+  const out = new Float32Array(batch * seq * heads * headDim);
+  const lse = new Float32Array(batch * heads * seq);
+  backend().causalAttention(qkv.data, out, lse, batch, seq, heads, headDim, scale);
+  return record('causalAttention', new Tensor(out, [batch, seq, heads * headDim]), [qkv], (g) => {
+    const gqkv = new Float32Array(qkv.data.length);
+    backend().causalAttentionGrad(qkv.data, out, lse, g.data, gqkv, batch, seq, heads, headDim, scale);
+    return [qkv.withData(gqkv)];
+  });
+}
+
+/** cos/sin of pos * theta_i for every position and frequency, as RoPE needs them. */
+export interface RotaryTable {
+  readonly headDim: number;
+  readonly cos: Float32Array;
+  readonly sin: Float32Array;
+}
+
+/**
+ * Rotary position embedding on the first `rotatedHeads` heads of each row of x [B, T, width] (with qkv
+ * packed, 2 * H covers q and k and leaves v alone), for positions pos..pos+T-1. Its gradient is the
+ * rotation back.
+ */
+export function rope(x: Tensor, table: RotaryTable, rotatedHeads: number, pos = 0): Tensor {
+  const [batch, seq, width] = x.shape;
+  const positions = table.cos.length / (table.headDim / 2);
+  if (x.ndim !== 3 || rotatedHeads * table.headDim > width || pos + seq > positions) {
+    throw new Error(
+      `rope: cannot rotate ${rotatedHeads} heads of ${table.headDim} in ${fmt(x.shape)} at positions ${pos}..${pos + seq - 1} (table has ${positions})`,
+    );
+  }
+  const rotate = (data: Float32Array, inverse: boolean) => {
+    const y = data.slice();
+    backend().rope(y, table.cos, table.sin, batch, seq, width, rotatedHeads, table.headDim, pos, inverse);
+    return y;
+  };
+  return record('rope', x.withData(rotate(x.data, false)), [x], (g) => [g.withData(rotate(g.data, true))]);
+}

@@ -1,109 +1,101 @@
-// `jielong demo`: the engine at work on built-in data. A two-layer network learns two interleaved
-// spirals (no straight line separates them) with AdamW; loss and accuracy are printed as it trains.
-import { parseArgs } from 'node:util';
-import { backend, getNumThreads } from '../backend/index.js';
-import { Linear, Module } from '../nn/index.js';
-import {
-  crossEntropy,
-  Generator,
-  IntTensor,
-  matmul,
-  noGrad,
-  randn,
-  Tensor as T,
-  type Tensor,
-  tanh,
-} from '../tensor/index.js';
-import { AdamW } from '../train/index.js';
+// `jielong demo`: the first lecture in one command. Builds the seeded world of people, places and facts,
+// trains a small character-level GPT on stories about it (a few minutes on 2 cores), then writes text
+// one token at a time and shows the dice it rolls when asked a fact.
+import { backend, getNumThreads, setNumThreads } from '../backend/index.js';
+import { factPrompt, generateCorpus, generateWorld } from '../data/index.js';
+import { generate, generateText } from '../generate/index.js';
+import { LanguageModel, makeConfig } from '../model/index.js';
+import { CharTokenizer } from '../tokenizer/index.js';
+import { DEFAULT_TRAIN_OPTIONS, train } from '../train/index.js';
+import { num, parse, str } from './args.js';
+import { tokenStreams } from './dataset.js';
+import { printProgress } from './train.js';
 
-class SpiralNet extends Module {
-  fc1: Linear;
-  fc2: Linear;
-  fc3: Linear;
-  constructor(hidden: number, g: Generator) {
-    super();
-    this.fc1 = new Linear(2, hidden, { generator: g });
-    this.fc2 = new Linear(hidden, hidden, { generator: g });
-    this.fc3 = new Linear(hidden, 2, { generator: g });
-  }
-  forward(x: Tensor): Tensor {
-    return this.fc3.forward(tanh(this.fc2.forward(tanh(this.fc1.forward(x)))));
-  }
-}
+const USAGE = `usage: jielong demo [--iters 1500] [--out out/demo] [--seed 1] [--threads N]
 
-/** Two spirals, one per class, with a little noise. */
-export function spirals(n: number, g: Generator): { x: Tensor; y: IntTensor } {
-  const x = new Float32Array(2 * n);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const cls = i % 2;
-    const t = 0.25 + 3.5 * Math.PI * g.random();
-    const r = t / (3.75 * Math.PI);
-    x[2 * i] = r * Math.cos(t + cls * Math.PI) + 0.02 * g.normal();
-    x[2 * i + 1] = r * Math.sin(t + cls * Math.PI) + 0.02 * g.normal();
-    y[i] = cls;
-  }
-  return { x: new T(x, [n, 2]), y: new IntTensor(y) };
-}
+Trains a small GPT on the built-in corpus, then generates from it. The checkpoint is kept in --out, so
+  jielong generate --model out/demo --prompt "Ada"   continues from there.`;
 
-function accuracy(logits: Tensor, y: IntTensor): number {
-  let right = 0;
-  for (let i = 0; i < y.data.length; i++)
-    if ((logits.data[2 * i + 1] > logits.data[2 * i] ? 1 : 0) === y.data[i]) right++;
-  return right / y.data.length;
-}
+const show = (s: string) => JSON.stringify(s).slice(1, -1);
 
-function gemmGflops(size: number): number {
-  const a = randn([size, size]);
-  const b = randn([size, size]);
-  matmul(a, b);
-  const start = performance.now();
-  let reps = 0;
-  while (performance.now() - start < 300) {
-    matmul(a, b);
-    reps++;
-  }
-  return (2 * size ** 3 * reps) / ((performance.now() - start) * 1e6);
-}
-
-export function demo(args: string[]): void {
-  const { values } = parseArgs({
+export async function demo(args: string[]): Promise<void> {
+  const p = parse(
     args,
+    {
+      iters: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+      threads: { type: 'string' },
+    },
+    USAGE,
+  );
+  if (!p) return;
+  if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
+  const seed = num(p, 'seed', 1, { integer: true, min: 0 });
+  const outDir = str(p, 'out') ?? 'out/demo';
+
+  const world = generateWorld(seed);
+  const corpus = generateCorpus(world);
+  const tokenizer = CharTokenizer.fromText(corpus.text);
+  const { train: trainTokens, val } = tokenStreams(corpus.text, tokenizer);
+  const config = makeConfig({
+    preset: 'gpt2',
+    vocabSize: tokenizer.vocabSize,
+    blockSize: 64,
+    nLayer: 4,
+    nHead: 4,
+    nEmbd: 128,
+  });
+  const model = new LanguageModel(config, { seed });
+  console.log(`jielong demo on the ${backend().name} backend with ${getNumThreads()} thread(s)`);
+  console.log(
+    `world: ${world.people.length} people, ${world.cities.length} cities, ${world.facts.length} facts; corpus of ${corpus.text.length} characters, e.g.\n  "${corpus.documents[0].text.slice(0, 150)}..."`,
+  );
+  console.log(
+    `model: GPT-2 style, 4 layers x 4 heads, width 128, ${(model.numParameters() / 1e6).toFixed(2)}M parameters, ${tokenizer.vocabSize} characters\n`,
+  );
+
+  let lastPrint = 0;
+  const result = await train({
+    model,
+    tokenizer,
+    train: trainTokens,
+    val,
     options: {
-      steps: { type: 'string', default: '600' },
-      hidden: { type: 'string', default: '64' },
-      seed: { type: 'string', default: '0' },
-      help: { type: 'boolean', default: false },
+      ...DEFAULT_TRAIN_OPTIONS,
+      maxIters: num(p, 'iters', 1500, { integer: true, min: 1 }),
+      batchSize: 16,
+      blockSize: 64,
+      evalInterval: 500,
+      outDir,
+    },
+    meta: { source: { kind: 'builtin', seed } },
+    onLog: (entry, progress) => {
+      if (entry.type === 'eval' || entry.elapsed - lastPrint >= 5) {
+        lastPrint = entry.elapsed;
+        printProgress(entry, progress, 0);
+      }
     },
   });
-  if (values.help) {
-    console.log('usage: jielong demo [--steps 600] [--hidden 64] [--seed 0]');
-    return;
-  }
-  const steps = Number(values.steps);
-  const g = new Generator(Number(values.seed));
-  console.log(`jielong demo on the ${backend().name} backend, ${getNumThreads()} thread(s)`);
-  console.log(`matmul 512x512x512: ${gemmGflops(512).toFixed(1)} GFLOP/s`);
-
-  const train = spirals(2000, g);
-  const test = spirals(1000, g);
-  const model = new SpiralNet(Number(values.hidden), g);
-  const opt = new AdamW(model.parameters(), { lr: 0.01, weightDecay: 0 });
   console.log(
-    `two spirals: ${model.numParameters()} parameters, ${steps} AdamW steps on ${train.y.data.length} points`,
+    `\ntrained ${result.iters} iterations, validation loss ${result.valLoss?.toFixed(3)} (checkpoint: ${outDir})\n`,
   );
-  const start = performance.now();
-  for (let step = 1; step <= steps; step++) {
-    opt.zeroGrad();
-    const loss = crossEntropy(model.forward(train.x), train.y);
-    loss.backward();
-    opt.step();
-    if (step % Math.max(1, Math.floor(steps / 6)) === 0 || step === steps) {
-      const acc = noGrad(() => accuracy(model.forward(test.x), test.y));
-      const rate = (step * train.y.data.length) / ((performance.now() - start) / 1000);
-      console.log(
-        `step ${String(step).padStart(4)}  loss ${loss.item().toFixed(4)}  test accuracy ${(100 * acc).toFixed(1)}%  ${Math.round(rate)} samples/s`,
-      );
-    }
+
+  console.log('--- the model writes (temperature 0.8) ---');
+  console.log(await generateText(model, tokenizer, '\n', { maxTokens: 400, temperature: 0.8, seed }));
+
+  const fact = factPrompt(world.facts.find((f) => f.relation === 'born_in') ?? world.facts[0]);
+  console.log(`\n--- one token at a time: "${fact.prompt}" (the corpus says "${fact.answer.trim()}") ---`);
+  let text = '';
+  for await (const step of generate(model, tokenizer, fact.prompt, {
+    temperature: 0,
+    maxTokens: 16,
+    showTopK: 3,
+    stop: ['.'],
+  })) {
+    text += step.text;
+    const dice = (step.topK ?? []).map((a) => `"${show(a.text)}" ${(100 * a.prob).toFixed(0)}%`).join(', ');
+    console.log(`  + "${show(step.text)}"   (the dice: ${dice})`);
   }
+  console.log(`${fact.prompt}${text}`);
 }

@@ -1,6 +1,10 @@
 // `jielong COMMAND [options]`: one file per command in this folder, this file only dispatches.
 import { demo } from './demo.js';
+import { evalCommand } from './eval.js';
+import { generateCommand } from './generate.js';
 import { info } from './info.js';
+import { plotCommand } from './plot.js';
+import { trainCommand } from './train.js';
 
 interface Command {
   summary: string;
@@ -8,7 +12,14 @@ interface Command {
 }
 
 const commands: Record<string, Command> = {
-  demo: { summary: 'train a small network on built-in data and show the engine at work', run: demo },
+  demo: { summary: 'train a small GPT on the built-in corpus, then watch it write', run: demo },
+  train: {
+    summary: 'train or fine-tune a language model (checkpoints, resume, Ctrl-C safe)',
+    run: trainCommand,
+  },
+  generate: { summary: 'write text from a checkpoint, token by token', run: generateCommand },
+  eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
+  plot: { summary: 'draw the loss curves of a training run as SVG', run: plotCommand },
   info: { summary: 'show the backend, threads and native addon status', run: info },
 };
 

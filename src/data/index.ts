@@ -1,6 +1,5 @@
 // The data layer's public face: a seeded world with known facts and the text written from it, token files,
 // the train/val split and next-token batches.
-export { writeFileAtomic } from './atomic-write.js';
 export {
   type Batch,
   BatchSampler,

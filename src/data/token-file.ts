@@ -4,7 +4,7 @@
 // Layout (little-endian): bytes 0-3 magic "JLTK", 4-5 version (1), 6-7 bytes per token (2 = uint16,
 // 4 = uint32), 8-15 token count (uint64), then the tokens.
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../io/index.js';
 
 const MAGIC = 'JLTK';
 const VERSION = 1;

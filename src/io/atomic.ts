@@ -20,10 +20,14 @@ function siblingOf(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${unique}.${tag}`);
 }
 
-function writeNewFileSynced(path: string, data: string | Uint8Array): void {
+/** What a file can be written from: text (as UTF-8), bytes, or bytes in pieces (written in order). */
+export type FileData = string | Uint8Array | readonly Uint8Array[];
+
+function writeNewFileSynced(path: string, data: FileData): void {
   const fd = openSync(path, 'wx');
   try {
-    writeFileSync(fd, data);
+    for (const piece of typeof data === 'string' || data instanceof Uint8Array ? [data] : data)
+      writeFileSync(fd, piece);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -45,7 +49,7 @@ function failure(op: string, path: string, cause: unknown): Error {
 }
 
 /** Replaces (or creates) `path` with `data` (strings as UTF-8); on failure the old file is untouched. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: FileData): void {
   const temp = siblingOf(path, 'tmp');
   try {
     writeNewFileSynced(temp, data);

@@ -1,5 +1,5 @@
 // The io layer's public face: crash-safe writes and the safetensors checkpoint format.
-export { writeDirAtomic, writeFileAtomic } from './atomic.js';
+export { type FileData, writeDirAtomic, writeFileAtomic } from './atomic.js';
 export {
   loadSafetensors,
   parseSafetensors,

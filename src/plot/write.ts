@@ -1,29 +1,11 @@
 // Saving charts: SVG written atomically, and PNG through a system converter when one is installed.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-
-/** Temp file in the same folder, fsync, rename: readers see the old file or the whole new one. */
-function writeAtomic(op: string, path: string, data: Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new Error(`${op}: could not write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
+import { existsSync } from 'node:fs';
+import { writeFileAtomic } from '../io/index.js';
 
 export function writeSvg(path: string, svg: string): void {
   if (!svg.trimStart().startsWith('<')) throw new TypeError(`writeSvg: the text for ${path} is not SVG`);
-  writeAtomic('writeSvg', path, Buffer.from(svg, 'utf8'));
+  writeFileAtomic(path, svg);
 }
 
 /** Converters tried in order, each reading SVG on stdin and writing PNG on stdout. */
@@ -44,6 +26,6 @@ export function svgToPng(svg: string, path: string): boolean {
     throw new Error(
       `svgToPng: ${converter.bin} failed for ${path}: ${run.error?.message ?? run.stderr.toString().trim()}`,
     );
-  writeAtomic('svgToPng', path, run.stdout);
+  writeFileAtomic(path, run.stdout);
   return true;
 }

@@ -1,0 +1,74 @@
+// `jielong generate`: write text from a checkpoint, streamed token by token, optionally showing the dice.
+import { setNumThreads } from '../backend/index.js';
+import { type GenerateOptions, generate } from '../generate/index.js';
+import { loadCheckpoint } from '../train/index.js';
+import { num, parse, str } from './args.js';
+import { modelDir } from './model-path.js';
+
+const USAGE = `usage: jielong generate [options]
+
+Writes text from a trained model, one token at a time.
+
+  --model DIR              checkpoint folder (default: the small model shipped with jielong)
+  --prompt TEXT            text to continue (default "\\n")
+  --max-tokens N           tokens to generate (default 200)
+  --temperature X          0 = greedy (default 0.8)
+  --top-k N  --top-p X  --min-p X  --repetition-penalty X   sampling filters (off by default)
+  --seed N                 seed of the dice (default 0)
+  --stop TEXT              stop when this text appears (repeatable)
+  --show-probs K           after each token, print the K most likely choices and their probabilities
+  --threads N`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  prompt: { type: 'string' },
+  'max-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  'top-p': { type: 'string' },
+  'min-p': { type: 'string' },
+  'repetition-penalty': { type: 'string' },
+  seed: { type: 'string' },
+  stop: { type: 'string', multiple: true },
+  'show-probs': { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+const show = (text: string) => JSON.stringify(text).slice(1, -1);
+
+export async function generateCommand(args: string[]): Promise<void> {
+  const p = parse(args, OPTIONS, USAGE);
+  if (!p) return;
+  if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
+  const { model, tokenizer } = loadCheckpoint(modelDir(str(p, 'model')));
+  const showProbs = num(p, 'show-probs', 0, { integer: true, min: 0 });
+  const options: GenerateOptions = {
+    maxTokens: num(p, 'max-tokens', 200, { integer: true, min: 1 }),
+    temperature: num(p, 'temperature', 0.8, { min: 0 }),
+    topK: num(p, 'top-k', 0, { integer: true, min: 0 }),
+    topP: num(p, 'top-p', 1),
+    minP: num(p, 'min-p', 0),
+    repetitionPenalty: num(p, 'repetition-penalty', 1),
+    seed: num(p, 'seed', 0, { integer: true, min: 0 }),
+    stop: (p.values.stop as string[] | undefined) ?? [],
+    showTopK: showProbs,
+  };
+  const prompt = str(p, 'prompt') ?? '\n';
+  const out = process.stdout;
+  out.write(prompt);
+  let tokens = 0;
+  const start = performance.now();
+  for await (const step of generate(model, tokenizer, prompt, options)) {
+    tokens++;
+    if (!step.topK) {
+      out.write(step.text);
+      continue;
+    }
+    const choices = step.topK.map((a) => `"${show(a.text)}" ${(100 * a.prob).toFixed(1)}%`).join('  ');
+    out.write(`\n+ "${show(step.text)}" (p=${step.prob.toFixed(2)})   top ${step.topK.length}: ${choices}`);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  process.stderr.write(
+    `\n\n${tokens} tokens in ${seconds.toFixed(2)}s (${(tokens / seconds).toFixed(0)} tokens/s)\n`,
+  );
+}

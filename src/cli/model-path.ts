@@ -1,0 +1,18 @@
+// Which checkpoint a command uses: --model DIR, else the small model that ships with jielong.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** models/tiny in the package: trained by jielong on its built-in corpus (see models/README.md). */
+export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/tiny', import.meta.url));
+
+export function modelDir(given: string | undefined): string {
+  const dir = given ?? SHIPPED_MODEL;
+  if (!existsSync(dir)) {
+    throw new Error(
+      given
+        ? `no checkpoint at ${dir}`
+        : `the shipped model ${dir} is missing; pass --model DIR (a folder written by jielong train)`,
+    );
+  }
+  return dir;
+}

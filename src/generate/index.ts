@@ -1,0 +1,9 @@
+export {
+  type Alternative,
+  type GenerateOptions,
+  type GenerationStep,
+  generate,
+  generateText,
+} from './generate.js';
+export { processLogits, type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
+export { StopMatcher } from './stop.js';

@@ -1,0 +1,127 @@
+// Reading Hugging Face tokenizer.json objects. Two shapes are understood, the two jielong writes:
+// byte-level BPE (ByteLevel pre-tokenizer and decoder, as GPT-2's file) and characters (a BPE model with
+// no merges, no pre-tokenizer, a Fuse decoder). Anything else is refused by name rather than loaded into
+// a tokenizer that would encode differently from Hugging Face's.
+import { ByteLevelBPE, type MergePair } from './bpe.js';
+import { CharTokenizer } from './char.js';
+
+type JsonObject = Record<string, unknown>;
+
+const SOURCE = 'tokenizer.json';
+
+function fail(message: string): never {
+  throw new Error(`${SOURCE}: ${message}`);
+}
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function typeOf(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return isObject(value) && typeof value.type === 'string' ? value.type : JSON.stringify(value);
+}
+
+/** Builds the tokenizer a tokenizer.json object describes (jielong's own, or a GPT-2 style one). */
+export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer {
+  if (!isObject(json)) fail('expected a JSON object');
+  const model = json.model;
+  if (!isObject(model)) fail('has no "model" object');
+  // Files from before models were tagged have no type; a BPE model is the one with merges.
+  const modelType = model.type ?? ('merges' in model ? 'BPE' : undefined);
+  if (modelType !== 'BPE') {
+    fail(`unsupported model type ${JSON.stringify(modelType)} (jielong reads BPE models)`);
+  }
+  if (typeOf(json.normalizer) !== null) fail(`unsupported normalizer ${typeOf(json.normalizer)}`);
+  checkModelOptions(model);
+  const vocab = parseVocab(model.vocab);
+  const merges = parseMerges(model.merges ?? []);
+  const specialTokens = parseAddedTokens(json.added_tokens ?? []);
+
+  const pre = json.pre_tokenizer;
+  const decoder = typeOf(json.decoder);
+  const post = typeOf(json.post_processor);
+  if (isObject(pre) && pre.type === 'ByteLevel') {
+    if (pre.add_prefix_space === true) fail('pre_tokenizer ByteLevel with add_prefix_space is not supported');
+    if (pre.use_regex === false) fail('pre_tokenizer ByteLevel without use_regex is not supported');
+    if (decoder !== 'ByteLevel') fail(`a ByteLevel pre_tokenizer needs a ByteLevel decoder, not ${decoder}`);
+    if (post !== null && post !== 'ByteLevel') fail(`unsupported post_processor ${post}`);
+    return new ByteLevelBPE(vocab, merges, specialTokens);
+  }
+  if (pre == null && merges.length === 0 && decoder === 'Fuse') {
+    if (post !== null) fail(`unsupported post_processor ${post}`);
+    const unk = model.unk_token;
+    if (unk !== null && unk !== undefined) {
+      if (typeof unk !== 'string') fail(`model.unk_token must be a string, got ${JSON.stringify(unk)}`);
+      if (model.fuse_unk === true) fail('model.fuse_unk is not supported');
+      if (!specialTokens.has(unk)) {
+        const id = vocab.get(unk);
+        if (id === undefined) fail(`model.unk_token ${JSON.stringify(unk)} is not in the vocab`);
+        specialTokens.set(unk, id);
+      }
+    }
+    return new CharTokenizer(vocab, { specialTokens, unkToken: typeof unk === 'string' ? unk : undefined });
+  }
+  fail(
+    `unsupported tokenizer: pre_tokenizer ${typeOf(pre)}, decoder ${decoder}, ${merges.length} merges ` +
+      '(jielong reads byte-level BPE: ByteLevel pre_tokenizer and decoder; and characters: no ' +
+      'pre_tokenizer, no merges, a Fuse decoder)',
+  );
+}
+
+function checkModelOptions(model: JsonObject): void {
+  const off = (key: string, ...allowed: unknown[]) => {
+    const v = model[key];
+    if (v !== undefined && v !== null && !allowed.includes(v)) {
+      fail(`model.${key} = ${JSON.stringify(v)} is not supported`);
+    }
+  };
+  off('dropout', 0);
+  off('continuing_subword_prefix', '');
+  off('end_of_word_suffix', '');
+  off('byte_fallback', false);
+  off('ignore_merges', false);
+}
+
+function parseVocab(vocab: unknown): Map<string, number> {
+  if (!isObject(vocab)) fail('model.vocab must be an object of token: id');
+  const out = new Map<string, number>();
+  for (const [token, id] of Object.entries(vocab)) {
+    if (!Number.isInteger(id) || (id as number) < 0) {
+      fail(`model.vocab gives token ${JSON.stringify(token)} the id ${JSON.stringify(id)}`);
+    }
+    out.set(token, id as number);
+  }
+  return out;
+}
+
+/** Merges as "left right" strings (older files) or [left, right] pairs (tokenizers 0.20 on). */
+function parseMerges(merges: unknown): MergePair[] {
+  if (!Array.isArray(merges)) fail('model.merges must be an array');
+  return merges.map((m, i): MergePair => {
+    const parts = typeof m === 'string' ? m.split(' ') : m;
+    if (!Array.isArray(parts) || parts.length !== 2 || parts.some((p) => typeof p !== 'string' || p === '')) {
+      fail(`model.merges[${i}] is ${JSON.stringify(m)}; expected "left right" or ["left", "right"]`);
+    }
+    return [parts[0], parts[1]];
+  });
+}
+
+/**
+ * Added tokens, special or not, are matched in raw text before pre-tokenisation, as Hugging Face does;
+ * jielong calls them all special tokens.
+ */
+function parseAddedTokens(added: unknown): Map<string, number> {
+  if (!Array.isArray(added)) fail('added_tokens must be an array');
+  const out = new Map<string, number>();
+  added.forEach((t, i) => {
+    if (!isObject(t) || typeof t.content !== 'string' || !Number.isInteger(t.id)) {
+      fail(`added_tokens[${i}] needs a string "content" and an integer "id", got ${JSON.stringify(t)}`);
+    }
+    for (const flag of ['lstrip', 'rstrip', 'single_word'] as const) {
+      if (t[flag] === true) fail(`added token ${JSON.stringify(t.content)}: ${flag} is not supported`);
+    }
+    out.set(t.content, t.id as number);
+  });
+  return out;
+}

@@ -1,0 +1,88 @@
+// The parts of Hugging Face's tokenizer.json that jielong writes, as types, and builders for the pieces
+// both tokenizer kinds share. Field names are Hugging Face's (snake_case) so the file loads there as is.
+
+export interface AddedTokenJSON {
+  id: number;
+  content: string;
+  single_word: boolean;
+  lstrip: boolean;
+  rstrip: boolean;
+  normalized: boolean;
+  special: boolean;
+}
+
+export interface ByteLevelJSON {
+  type: 'ByteLevel';
+  add_prefix_space: boolean;
+  trim_offsets: boolean;
+  use_regex: boolean;
+}
+
+export interface BPEModelJSON {
+  type: 'BPE';
+  dropout: null;
+  unk_token: string | null;
+  continuing_subword_prefix: null;
+  end_of_word_suffix: null;
+  fuse_unk: boolean;
+  byte_fallback: boolean;
+  ignore_merges: boolean;
+  vocab: Record<string, number>;
+  /** "left right" strings: readable by every tokenizers version (byte-level tokens hold no spaces). */
+  merges: string[];
+}
+
+export interface TokenizerJSON {
+  version: '1.0';
+  truncation: null;
+  padding: null;
+  added_tokens: AddedTokenJSON[];
+  normalizer: null;
+  pre_tokenizer: ByteLevelJSON | null;
+  post_processor: null;
+  decoder: ByteLevelJSON | { type: 'Fuse' };
+  model: BPEModelJSON;
+}
+
+/** GPT-2's ByteLevel settings: no prefix space, the GPT-2 split regex on. */
+export const BYTE_LEVEL_JSON: ByteLevelJSON = {
+  type: 'ByteLevel',
+  add_prefix_space: false,
+  trim_offsets: true,
+  use_regex: true,
+};
+
+export function addedTokensJSON(specialTokens: ReadonlyMap<string, number>): AddedTokenJSON[] {
+  return [...specialTokens]
+    .sort((a, b) => a[1] - b[1])
+    .map(([content, id]) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: true,
+    }));
+}
+
+/** A BPE model section; the vocab lists ordinary and special tokens, as Hugging Face's trainers write it. */
+export function bpeModelJSON(
+  tokens: readonly string[],
+  merges: readonly (readonly [string, string])[],
+  unkToken: string | null,
+): BPEModelJSON {
+  return {
+    type: 'BPE',
+    dropout: null,
+    unk_token: unkToken,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+    ignore_merges: false,
+    // fromEntries defines own properties, so a token named "__proto__" stays a token.
+    vocab: Object.fromEntries(tokens.map((t, id) => [t, id])),
+    merges: merges.map(([a, b]) => `${a} ${b}`),
+  };
+}

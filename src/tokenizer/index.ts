@@ -1,0 +1,17 @@
+// The tokenizer layer's public face: byte-level BPE and character tokenizers, streaming decode, and
+// Hugging Face tokenizer.json in and out.
+export { type BPETrainOptions, ByteLevelBPE, type MergePair } from './bpe.js';
+export { type LearnedMerges, type LearnMergesOptions, learnMerges } from './bpe-train.js';
+export {
+  BYTE_TO_UNICODE,
+  byteLevelToBytes,
+  bytesToByteLevel,
+  GPT2_SPLIT_PATTERN,
+  pretokenize,
+} from './byte-level.js';
+export { type CharFromTextOptions, CharTokenizer, type CharTokenizerOptions } from './char.js';
+export { tokenizerFromJSON } from './hf-json.js';
+export type { AddedTokenJSON, BPEModelJSON, ByteLevelJSON, TokenizerJSON } from './hf-schema.js';
+export { loadTokenizer, saveTokenizer } from './io.js';
+export { StreamDecoder, type StreamDecoderOptions } from './stream.js';
+export type { EncodeOptions, Tokenizer, TokenizerKind } from './tokenizer.js';

@@ -1,0 +1,283 @@
+// The training loop (nanoGPT's train.py as a function): random windows of the token stream, AdamW with
+// warmup + cosine decay, gradient accumulation and clipping, periodic evaluation on fixed validation
+// batches, atomic checkpoints, and exact resume: everything random is drawn from generators whose states
+// are saved, so a resumed run computes the same losses as one that never stopped.
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BatchSampler, type BatchSamplerState, type TokenArray } from '../data/index.js';
+import type { LanguageModel } from '../model/index.js';
+import { defaultGenerator, Generator, noGrad } from '../tensor/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { type Checkpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
+import { clipGradNorm } from './clip.js';
+import { AdamW } from './optim.js';
+import { cosineLr } from './schedule.js';
+
+export interface TrainOptions {
+  maxIters: number;
+  batchSize: number;
+  /** Context length of training windows (at most the model's blockSize). */
+  blockSize: number;
+  lr: number;
+  minLr: number;
+  warmupIters: number;
+  /** Iteration where the cosine reaches minLr; default maxIters. */
+  decayIters?: number;
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  /** Clip the global gradient norm to this (0 = off). */
+  gradClip: number;
+  /** Micro-batches per optimizer step. */
+  gradAccum: number;
+  evalInterval: number;
+  evalIters: number;
+  seed: number;
+  /** Checkpoints and metrics.jsonl go here; null trains in memory only. */
+  outDir: string | null;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  maxIters: 2000,
+  batchSize: 12,
+  blockSize: 64,
+  lr: 1e-3,
+  minLr: 1e-4,
+  warmupIters: 100,
+  weightDecay: 0.1,
+  beta1: 0.9,
+  beta2: 0.99,
+  gradClip: 1,
+  gradAccum: 1,
+  evalInterval: 250,
+  evalIters: 20,
+  seed: 1337,
+  outDir: null,
+};
+
+/** One line of metrics.jsonl. */
+export type LogEntry =
+  | {
+      type: 'train';
+      iter: number;
+      loss: number;
+      lr: number;
+      gradNorm: number;
+      tokensPerSec: number;
+      elapsed: number;
+    }
+  | { type: 'eval'; iter: number; trainLoss: number; valLoss: number; elapsed: number };
+
+/** What trainer.json holds: enough to continue exactly. */
+export interface TrainerState {
+  iter: number;
+  elapsed: number;
+  sampler: BatchSamplerState;
+  dropout: number[];
+  options: TrainOptions;
+}
+
+export interface TrainRun {
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  train: TokenArray;
+  val: TokenArray;
+  options: TrainOptions;
+  /** Continue this checkpoint's run (its model must be `model`). */
+  resume?: Checkpoint;
+  /** Extra fields saved in trainer.json (the CLI records where the data came from). */
+  meta?: Record<string, unknown>;
+  /** Called for every log entry (progress display). */
+  onLog?: (entry: LogEntry, progress: { maxIters: number }) => void;
+  /** Set stop = true (e.g. on Ctrl-C) to save a checkpoint and return after the current iteration. */
+  signal?: { stop: boolean };
+}
+
+export interface TrainResult {
+  iters: number;
+  valLoss: number | null;
+  stopped: boolean;
+}
+
+/** AdamW with weight decay on matrices only: norms, biases (every 1-D parameter) are not decayed. */
+export function makeOptimizer(model: LanguageModel, o: TrainOptions): AdamW {
+  const params = model.parameters();
+  return new AdamW(
+    [
+      { params: params.filter((p) => p.ndim >= 2) },
+      { params: params.filter((p) => p.ndim < 2), weightDecay: 0 },
+    ],
+    { lr: o.lr, betas: [o.beta1, o.beta2], weightDecay: o.weightDecay },
+  );
+}
+
+/** Mean loss over fixed batches (the same ones at every evaluation, so curves are comparable). */
+export function estimateLoss(model: LanguageModel, tokens: TokenArray, o: TrainOptions): number {
+  const sampler = new BatchSampler(tokens, {
+    blockSize: o.blockSize,
+    batchSize: o.batchSize,
+    generator: new Generator(o.seed + 1),
+  });
+  const wasTraining = model.training;
+  model.eval();
+  let total = 0;
+  noGrad(() => {
+    for (let i = 0; i < o.evalIters; i++) {
+      const { x, y } = sampler.next();
+      total += model.loss(x, y).item();
+    }
+  });
+  model.train(wasTraining);
+  return total / o.evalIters;
+}
+
+function checkOptions(o: TrainOptions, model: LanguageModel): void {
+  for (const key of [
+    'maxIters',
+    'batchSize',
+    'blockSize',
+    'gradAccum',
+    'evalInterval',
+    'evalIters',
+  ] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1)
+      throw new Error(`train: ${key} must be a positive integer, got ${o[key]}`);
+  }
+  if (o.blockSize > model.config.blockSize) {
+    throw new Error(
+      `train: blockSize ${o.blockSize} is longer than the model's context ${model.config.blockSize}`,
+    );
+  }
+}
+
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const { model, tokenizer, options: o } = run;
+  checkOptions(o, model);
+  const sampler = new BatchSampler(run.train, {
+    blockSize: o.blockSize,
+    batchSize: o.batchSize,
+    generator: new Generator(o.seed),
+  });
+  const optimizer = makeOptimizer(model, o);
+  let iter = 0;
+  let elapsedBefore = 0;
+  if (run.resume) {
+    const state = run.resume.trainer as TrainerState | null;
+    if (!state || !run.resume.optimizer)
+      throw new Error(
+        'train: --resume needs a checkpoint saved during training (trainer.json, optimizer.safetensors)',
+      );
+    restoreOptimizer(optimizer, model, run.resume.optimizer);
+    sampler.setState(state.sampler);
+    defaultGenerator.setState(state.dropout);
+    iter = state.iter;
+    elapsedBefore = state.elapsed;
+  } else {
+    defaultGenerator.manualSeed(o.seed);
+  }
+  const metricsPath = o.outDir ? join(o.outDir, 'metrics.jsonl') : null;
+  if (o.outDir) mkdirSync(o.outDir, { recursive: true });
+  if (metricsPath) keepLogBefore(metricsPath, run.resume ? iter : 0);
+  const log = (entry: LogEntry) => {
+    if (metricsPath) appendFileSync(metricsPath, `${JSON.stringify(entry)}\n`);
+    run.onLog?.(entry, { maxIters: o.maxIters });
+  };
+
+  const started = performance.now();
+  const elapsed = () => elapsedBefore + (performance.now() - started) / 1000;
+  const save = () => {
+    if (!o.outDir) return;
+    const trainer: TrainerState = {
+      ...run.meta,
+      iter,
+      elapsed: elapsed(),
+      sampler: sampler.getState(),
+      dropout: defaultGenerator.getState(),
+      options: o,
+    };
+    // The folder is replaced whole, so the metrics log so far goes along.
+    const unlisted =
+      metricsPath && existsSync(metricsPath) ? { 'metrics.jsonl': readFileSync(metricsPath) } : undefined;
+    saveCheckpoint(o.outDir, { model, tokenizer, optimizer, trainer, unlisted });
+  };
+  let valLoss: number | null = null;
+  const evaluate = () => {
+    const trainLoss = estimateLoss(model, run.train, o);
+    valLoss = estimateLoss(model, run.val, o);
+    log({ type: 'eval', iter, trainLoss, valLoss, elapsed: elapsed() });
+  };
+
+  model.train();
+  const tokensPerIter = o.batchSize * o.blockSize * o.gradAccum;
+  let windowStart = performance.now();
+  let windowIters = 0;
+  while (iter < o.maxIters) {
+    const lr = cosineLr(iter, {
+      lr: o.lr,
+      minLr: o.minLr,
+      warmupIters: o.warmupIters,
+      decayIters: o.decayIters ?? o.maxIters,
+    });
+    for (const g of optimizer.paramGroups) g.lr = lr;
+    let loss = 0;
+    for (let micro = 0; micro < o.gradAccum; micro++) {
+      const { x, y } = sampler.next();
+      const l = model.loss(x, y);
+      loss += l.item() / o.gradAccum;
+      (o.gradAccum === 1 ? l : l.div(o.gradAccum)).backward();
+    }
+    const gradNorm = o.gradClip > 0 ? clipGradNorm(model.parameters(), o.gradClip) : 0;
+    optimizer.step();
+    optimizer.zeroGrad();
+    iter++;
+    windowIters++;
+    const seconds = (performance.now() - windowStart) / 1000;
+    if (seconds >= 1 || iter === o.maxIters || iter === 1) {
+      log({
+        type: 'train',
+        iter,
+        loss,
+        lr,
+        gradNorm,
+        tokensPerSec: (windowIters * tokensPerIter) / seconds,
+        elapsed: elapsed(),
+      });
+      windowStart = performance.now();
+      windowIters = 0;
+    }
+    if (iter % o.evalInterval === 0 || iter === o.maxIters) {
+      evaluate();
+      save();
+    }
+    await new Promise((resolve) => setImmediate(resolve)); // let Ctrl-C in
+    if (run.signal?.stop && iter < o.maxIters) {
+      save();
+      return { iters: iter, valLoss, stopped: true };
+    }
+  }
+  return { iters: iter, valLoss, stopped: false };
+}
+
+/** On resume, drops log lines from iterations the checkpoint had not reached (they will be redone). */
+function keepLogBefore(path: string, iter: number): void {
+  if (!existsSync(path)) return;
+  const kept = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() && (JSON.parse(line) as LogEntry).iter <= iter);
+  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+}
+
+/** Reads metrics.jsonl. */
+export function readLog(path: string): LogEntry[] {
+  if (!existsSync(path)) throw new Error(`${path} does not exist (train with --out to write metrics)`);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l, i) => {
+      try {
+        return JSON.parse(l) as LogEntry;
+      } catch {
+        throw new Error(`${path}:${i + 1}: not a JSON line`);
+      }
+    });
+}

@@ -2,7 +2,7 @@
 // the byte-to-unicode alphabet, and merges are applied lowest rank first until none applies.
 import { learnMerges } from './bpe-train.js';
 import { BYTE_TO_UNICODE, byteLevelToBytes, GPT2_SPLIT_PATTERN } from './byte-level.js';
-import { addedTokensJSON, BYTE_LEVEL_JSON, bpeModelJSON, type TokenizerJSON } from './hf-schema.js';
+import { BYTE_LEVEL_JSON, bpeTokenizerJSON, type TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens, specialTokenPattern, splitOnSpecialTokens } from './special-tokens.js';
 import { BaseTokenizer } from './tokenizer.js';
 import { checkWellFormed, utf8 } from './utf8.js';
@@ -155,17 +155,11 @@ export class ByteLevelBPE extends BaseTokenizer {
   }
 
   toJSON(): TokenizerJSON {
-    const tokens = Array.from({ length: this.vocabSize }, (_, id) => this.idToToken(id));
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: addedTokensJSON(this.specialTokens),
-      normalizer: null,
-      pre_tokenizer: { ...BYTE_LEVEL_JSON },
-      post_processor: null,
+    return bpeTokenizerJSON(this, {
+      merges: this.merges,
+      unkToken: null,
+      preTokenizer: { ...BYTE_LEVEL_JSON },
       decoder: { ...BYTE_LEVEL_JSON },
-      model: bpeModelJSON(tokens, this.merges, null),
-    };
+    });
   }
 }

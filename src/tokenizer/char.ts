@@ -1,7 +1,7 @@
 // One token per Unicode code point. Saved as a Hugging Face BPE model with no merges, no
 // pre-tokenizer and a Fuse decoder: BPE splits its input into characters and, with nothing to merge,
 // keeps them, so Hugging Face encodes and decodes it exactly as this class does.
-import { addedTokensJSON, bpeModelJSON, type TokenizerJSON } from './hf-schema.js';
+import { bpeTokenizerJSON, type TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens } from './special-tokens.js';
 import { BaseTokenizer } from './tokenizer.js';
 import { checkWellFormed, describeChar, utf8 } from './utf8.js';
@@ -73,17 +73,11 @@ export class CharTokenizer extends BaseTokenizer {
   }
 
   toJSON(): TokenizerJSON {
-    const tokens = Array.from({ length: this.vocabSize }, (_, id) => this.idToToken(id));
-    return {
-      version: '1.0',
-      truncation: null,
-      padding: null,
-      added_tokens: addedTokensJSON(this.specialTokens),
-      normalizer: null,
-      pre_tokenizer: null,
-      post_processor: null,
+    return bpeTokenizerJSON(this, {
+      merges: [],
+      unkToken: this.unkToken,
+      preTokenizer: null,
       decoder: { type: 'Fuse' },
-      model: bpeModelJSON(tokens, [], this.unkToken),
-    };
+    });
   }
 }

@@ -86,3 +86,31 @@ export function bpeModelJSON(
     merges: merges.map(([a, b]) => `${a} ${b}`),
   };
 }
+
+/** A whole tokenizer.json around a BPE model: the shape both of jielong's tokenizers save in. */
+export function bpeTokenizerJSON(
+  tokenizer: {
+    readonly vocabSize: number;
+    readonly specialTokens: ReadonlyMap<string, number>;
+    idToToken(id: number): string;
+  },
+  parts: {
+    merges: readonly (readonly [string, string])[];
+    unkToken: string | null;
+    preTokenizer: ByteLevelJSON | null;
+    decoder: TokenizerJSON['decoder'];
+  },
+): TokenizerJSON {
+  const tokens = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.idToToken(id));
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: addedTokensJSON(tokenizer.specialTokens),
+    normalizer: null,
+    pre_tokenizer: parts.preTokenizer,
+    post_processor: null,
+    decoder: parts.decoder,
+    model: bpeModelJSON(tokens, parts.merges, parts.unkToken),
+  };
+}

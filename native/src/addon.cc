@@ -1,11 +1,7 @@
-// Node-API bindings: unpack numbers and typed arrays, check that every array is long enough for the
-// indices the kernel will touch (a wrong call throws instead of corrupting memory), and call the kernel.
+// Bindings of the core kernels (GEMM, pointwise, reductions, rows, attention, optimizer): unpack numbers
+// and typed arrays, check every array is long enough for the indices the kernel will touch, and call it.
 // The JS side is src/backend/native.ts.
-#include <node_api.h>
-
-#include <cstdint>
-#include <stdexcept>
-#include <string>
+#include "napi_args.h"
 
 #include "attention.h"
 #include "gemm.h"
@@ -14,82 +10,7 @@
 
 namespace {
 
-struct Args {
-  static constexpr size_t kMax = 20;
-  napi_env env;
-  napi_value argv[kMax];
-  size_t argc = kMax;
-  const char* op;
-
-  Args(napi_env e, napi_callback_info info, const char* name) : env(e), op(name) {
-    napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  }
-
-  [[noreturn]] void fail(const std::string& what) const { throw std::runtime_error(std::string(op) + ": " + what); }
-
-  napi_value at(size_t i) const {
-    if (i >= argc) fail("missing argument " + std::to_string(i));
-    return argv[i];
-  }
-
-  template <class T>
-  T* array(size_t i, napi_typedarray_type want, size_t* length, bool nullable) const {
-    napi_valuetype kind;
-    napi_typeof(env, at(i), &kind);
-    if (nullable && (kind == napi_null || kind == napi_undefined)) {
-      *length = 0;
-      return nullptr;
-    }
-    bool is_typed = false;
-    napi_is_typedarray(env, argv[i], &is_typed);
-    napi_typedarray_type type;
-    void* data = nullptr;
-    if (is_typed) napi_get_typedarray_info(env, argv[i], &type, length, &data, nullptr, nullptr);
-    if (!is_typed || type != want) {
-      fail("argument " + std::to_string(i) + (want == napi_float32_array ? " must be a Float32Array" : " must be an Int32Array"));
-    }
-    return static_cast<T*>(data);
-  }
-
-  float* f32(size_t i, size_t need) const {
-    size_t n;
-    float* p = array<float>(i, napi_float32_array, &n, false);
-    check(i, n, need);
-    return p;
-  }
-  float* f32_or_null(size_t i, size_t need) const {
-    size_t n;
-    float* p = array<float>(i, napi_float32_array, &n, true);
-    if (p) check(i, n, need);
-    return p;
-  }
-  int32_t* i32(size_t i, size_t need, size_t* length = nullptr) const {
-    size_t n;
-    int32_t* p = array<int32_t>(i, napi_int32_array, &n, false);
-    check(i, n, need);
-    if (length) *length = n;
-    return p;
-  }
-  void check(size_t i, size_t have, size_t need) const {
-    if (have < need) fail("argument " + std::to_string(i) + " has " + std::to_string(have) + " elements, needs " + std::to_string(need));
-  }
-
-  double num(size_t i) const {
-    double v;
-    if (napi_get_value_double(env, at(i), &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a number");
-    return v;
-  }
-  long integer(size_t i) const {
-    const double v = num(i);
-    if (v < 0 || v != static_cast<double>(static_cast<long>(v))) fail("argument " + std::to_string(i) + " must be a non-negative integer");
-    return static_cast<long>(v);
-  }
-  bool flag(size_t i) const {
-    bool v;
-    if (napi_get_value_bool(env, at(i), &v) != napi_ok) fail("argument " + std::to_string(i) + " must be a boolean");
-    return v;
-  }
-};
+using jl::Args;
 
 // Elements a strided walk over `shape` reaches: 1 + the largest offset (0 when the shape is empty).
 size_t extent(int rank, const int32_t* shape, const int32_t* strides, long offset) {
@@ -313,61 +234,42 @@ void set_num_threads(const Args& a) {
   jl::set_num_threads(static_cast<int>(n));
 }
 
-template <void (*F)(const Args&)>
-napi_value call(napi_env env, napi_callback_info info, const char* name) {
-  try {
-    F(Args(env, info, name));
-  } catch (const std::exception& e) {
-    napi_throw_error(env, nullptr, e.what());
-  }
-  return nullptr;
-}
-
-napi_value get_num_threads(napi_env env, napi_callback_info) {
-  napi_value out;
-  napi_create_int32(env, jl::num_threads(), &out);
-  return out;
-}
-
-#define EXPORT(js_name, fn)                                                                         \
-  {                                                                                                 \
-    js_name, nullptr, [](napi_env e, napi_callback_info i) { return call<fn>(e, i, js_name); }, \
-        nullptr, nullptr, nullptr, napi_default, nullptr                                            \
-  }
-
-napi_value init(napi_env env, napi_value exports) {
-  const napi_property_descriptor props[] = {
-      EXPORT("gemm", gemm),
-      EXPORT("unary", unary),
-      EXPORT("unaryGrad", unary_grad),
-      EXPORT("binary", binary),
-      EXPORT("copyStrided", copy_strided),
-      EXPORT("sumAxis", axis<jl::sum_axis>),
-      EXPORT("maxAxis", max_axis),
-      EXPORT("logsumexpAxis", axis<jl::logsumexp_axis>),
-      EXPORT("cumsumAxis", axis<jl::cumsum_axis>),
-      EXPORT("softmax", rows2<jl::softmax>),
-      EXPORT("softmaxGrad", rows3<jl::softmax_grad>),
-      EXPORT("logSoftmax", rows2<jl::log_softmax>),
-      EXPORT("logSoftmaxGrad", rows3<jl::log_softmax_grad>),
-      EXPORT("crossEntropy", cross_entropy),
-      EXPORT("crossEntropyGrad", cross_entropy_grad),
-      EXPORT("layerNorm", layer_norm),
-      EXPORT("layerNormGrad", layer_norm_grad),
-      EXPORT("rmsNorm", rms_norm),
-      EXPORT("rmsNormGrad", rms_norm_grad),
-      EXPORT("causalAttention", causal_attention),
-      EXPORT("causalAttentionGrad", causal_attention_grad),
-      EXPORT("cachedAttention", cached_attention),
-      EXPORT("rope", rope),
-      EXPORT("adamw", adamw),
-      EXPORT("setNumThreads", set_num_threads),
-      {"getNumThreads", nullptr, get_num_threads, nullptr, nullptr, nullptr, napi_default, nullptr},
-  };
-  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
-  return exports;
-}
-
 }  // namespace
 
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
+JL_EXPORT("gemm", gemm);
+JL_EXPORT("unary", unary);
+JL_EXPORT("unaryGrad", unary_grad);
+JL_EXPORT("binary", binary);
+JL_EXPORT("copyStrided", copy_strided);
+JL_EXPORT("maxAxis", max_axis);
+JL_EXPORT("crossEntropy", cross_entropy);
+JL_EXPORT("crossEntropyGrad", cross_entropy_grad);
+JL_EXPORT("layerNorm", layer_norm);
+JL_EXPORT("layerNormGrad", layer_norm_grad);
+JL_EXPORT("rmsNorm", rms_norm);
+JL_EXPORT("rmsNormGrad", rms_norm_grad);
+JL_EXPORT("causalAttention", causal_attention);
+JL_EXPORT("causalAttentionGrad", causal_attention_grad);
+JL_EXPORT("cachedAttention", cached_attention);
+JL_EXPORT("rope", rope);
+JL_EXPORT("adamw", adamw);
+JL_EXPORT("setNumThreads", set_num_threads);
+
+// Template instances get names of their own so the registry macro can label them.
+namespace {
+const auto sum_axis = axis<jl::sum_axis>;
+const auto logsumexp_axis = axis<jl::logsumexp_axis>;
+const auto cumsum_axis = axis<jl::cumsum_axis>;
+const auto softmax = rows2<jl::softmax>;
+const auto softmax_grad = rows3<jl::softmax_grad>;
+const auto log_softmax = rows2<jl::log_softmax>;
+const auto log_softmax_grad = rows3<jl::log_softmax_grad>;
+}  // namespace
+
+JL_EXPORT("sumAxis", sum_axis);
+JL_EXPORT("logsumexpAxis", logsumexp_axis);
+JL_EXPORT("cumsumAxis", cumsum_axis);
+JL_EXPORT("softmax", softmax);
+JL_EXPORT("softmaxGrad", softmax_grad);
+JL_EXPORT("logSoftmax", log_softmax);
+JL_EXPORT("logSoftmaxGrad", log_softmax_grad);

@@ -199,3 +199,9 @@ export function getNumThreads(): number {
   const native = loadNative();
   return native.ok ? native.addon.getNumThreads() : 1;
 }
+
+/** The addon's raw exports (for kernel families outside the core interface), or null when not built. */
+export function nativeAddon(): Record<string, unknown> | null {
+  const native = loadNative();
+  return native.ok ? (native.addon as unknown as Record<string, unknown>) : null;
+}

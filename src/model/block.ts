@@ -2,7 +2,7 @@
 //   resid_mid  = resid_pre + mixer(norm_1(resid_pre))
 //   resid_post = resid_mid + mlp(norm_2(resid_mid))
 // Each sublayer reads the stream and adds its output back: this is where "the residual is added".
-import { CausalSelfAttention, type Mixer, type MixerContext } from '../mixers/index.js';
+import { MIXERS, type Mixer, type MixerContext } from '../mixers/index.js';
 import { LayerNorm, MLP, Module, RMSNorm, SwiGLU } from '../nn/index.js';
 import { add, dropout, type Generator, type RotaryTable, type Tensor } from '../tensor/index.js';
 import { type ModelConfig, mixerOf, mlpHidden } from './config.js';
@@ -15,7 +15,9 @@ export function makeNorm(c: ModelConfig): LayerNorm | RMSNorm {
 
 export class Block extends Module {
   readonly ln_1: LayerNorm | RMSNorm;
-  readonly attn: Mixer;
+  /** Self-attention layers are `attn` (GPT-2's name); every other kind of mixer is `mixer`. */
+  readonly attn?: Mixer;
+  readonly mixer?: Mixer;
   readonly ln_2: LayerNorm | RMSNorm;
   readonly mlp: MLP | SwiGLU;
   private readonly names: Record<
@@ -38,14 +40,17 @@ export class Block extends Module {
     const projStd = 0.02 / Math.sqrt(2 * c.nLayer);
     this.ln_1 = makeNorm(c);
     const kind = mixerOf(c, index);
-    if (kind !== 'attention') throw new Error(`block ${index}: unknown mixer ${kind}`);
-    this.attn = new CausalSelfAttention(c.nEmbd, `${prefix}.attn`, {
+    const field = kind === 'attention' ? 'attn' : 'mixer';
+    this[field] = MIXERS[kind]({
+      dim: c.nEmbd,
+      name: `${prefix}.${field}`,
       heads: c.nHead,
       bias: c.bias,
       std,
       projStd,
       rotary,
       generator,
+      settings: c.mixerOptions ?? {},
     });
     this.ln_2 = makeNorm(c);
     const Mlp = c.mlp === 'gelu' ? MLP : SwiGLU;
@@ -61,13 +66,22 @@ export class Block extends Module {
     };
   }
 
+  /** The sequence mixer, whichever field holds it. */
+  get sequenceMixer(): Mixer {
+    return (this.attn ?? this.mixer)!;
+  }
+
   forward(x: Tensor, ctx: MixerContext): Tensor {
     const h = ctx.hooks;
     const p = this.config.dropout;
     const residPre = h.run(this.names.resid_pre, x);
     const attnOut = h.run(
       this.names.attn_out,
-      dropout(this.attn.forward(h.run(this.names.ln1, this.ln_1.forward(residPre)), ctx), p, this.training),
+      dropout(
+        this.sequenceMixer.forward(h.run(this.names.ln1, this.ln_1.forward(residPre)), ctx),
+        p,
+        this.training,
+      ),
     );
     const residMid = h.run(this.names.resid_mid, add(residPre, attnOut));
     const mlpOut = h.run(

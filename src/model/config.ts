@@ -5,7 +5,17 @@
 export const MLP_KINDS = ['gelu', 'swiglu'] as const;
 export const NORM_KINDS = ['layernorm', 'rmsnorm'] as const;
 export const POSITION_KINDS = ['learned', 'rope'] as const;
-export const MIXER_KINDS = ['attention'] as const;
+export const MIXER_KINDS = [
+  'attention',
+  'lstm',
+  'linear-attention',
+  'retnet',
+  'gla',
+  'mamba',
+  'deltanet',
+  'gated-deltanet',
+] as const;
+export type MixerKind = (typeof MIXER_KINDS)[number];
 
 export interface ModelConfig {
   vocabSize: number;
@@ -27,8 +37,10 @@ export interface ModelConfig {
   /** Unembedding shares the token embedding matrix. */
   tieEmbeddings: boolean;
   dropout: number;
-  /** The sequence mixer of every layer, or one per layer. */
-  mixer: (typeof MIXER_KINDS)[number] | (typeof MIXER_KINDS)[number][];
+  /** The sequence mixer of every layer, or one per layer (hybrids such as Jamba mix them). */
+  mixer: MixerKind | MixerKind[];
+  /** Settings of the recurrent mixers (e.g. dState, expand, convSize, chunkSize); each reads its own. */
+  mixerOptions?: Record<string, number>;
 }
 
 export type Preset = 'gpt2' | 'llama';
@@ -116,6 +128,6 @@ export function mlpHidden(c: ModelConfig): number {
   return c.mlp === 'gelu' ? 4 * c.nEmbd : Math.ceil((8 * c.nEmbd) / 3 / 8) * 8;
 }
 
-export function mixerOf(c: ModelConfig, layer: number): (typeof MIXER_KINDS)[number] {
+export function mixerOf(c: ModelConfig, layer: number): MixerKind {
   return Array.isArray(c.mixer) ? c.mixer[layer] : c.mixer;
 }

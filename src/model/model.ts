@@ -122,6 +122,10 @@ export class LanguageModel extends Module {
   /** An empty generation state for `batch` sequences of up to `capacity` tokens (default the full context). */
   newState(batch = 1, capacity = this.config.blockSize): GenerationState {
     const cap = Math.min(capacity, this.config.blockSize);
-    return { layers: this.transformer.h.map((b) => b.attn.initState(batch, cap)), pos: 0, capacity: cap };
+    return {
+      layers: this.transformer.h.map((b) => b.sequenceMixer.initState(batch, cap)),
+      pos: 0,
+      capacity: cap,
+    };
   }
 }

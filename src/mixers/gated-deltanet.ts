@@ -1,0 +1,22 @@
+// Gated DeltaNet: the delta rule with a learned decay of the state.
+// Not built yet: the model config accepts the name so hybrids can be declared, and construction fails
+// with a clear message until this file holds the layer.
+import { Module } from '../nn/index.js';
+import type { Tensor } from '../tensor/index.js';
+import type { Mixer, MixerContext, MixerState } from './mixer.js';
+import type { MixerOptions } from './options.js';
+
+export class GatedDeltaNet extends Module implements Mixer {
+  constructor(_options: MixerOptions) {
+    super();
+    throw new Error('mixer "gated-deltanet" is not implemented yet');
+  }
+
+  forward(_x: Tensor, _ctx: MixerContext): Tensor {
+    throw new Error('mixer "gated-deltanet" is not implemented yet');
+  }
+
+  initState(_batch: number, _capacity: number): MixerState {
+    throw new Error('mixer "gated-deltanet" is not implemented yet');
+  }
+}

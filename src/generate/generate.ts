@@ -86,7 +86,7 @@ export async function* generate(
         step.text += tail.emit + (tail.stopped ? '' : stops.flush());
       }
       yield step;
-      if (stopped) return;
+      if (stopped || n === maxTokens - 1) return; // no forward for a token nobody will read
       if (state.pos >= blockSize) {
         state = model.newState(1);
         logits = feed(ids.slice(-Math.floor(blockSize / 2)));

@@ -1,0 +1,139 @@
+// Batch-1 greedy generation with the KV cache: a prompt, then --tokens new tokens, for the tiny GPT, ours
+// vs the same weights in PyTorch with its own cache (bench/torch/generate.py), as tokens per second.
+// Ours runs twice: end to end through generate() (tokenizer, sampler, streaming decode), and as a bare loop
+// of model.forward over a newState(1) state, which isolates the model. PyTorch runs the bare loop; it is
+// the peer of both. The loop is also timed in its two phases: prefill (the prompt in one forward) and
+// decode (one token per forward, attending over everything before it).
+// Options: --context 16 (prompt tokens, i.e. how much context decoding starts from) --tokens 256
+//          --preset gpt2|llama --width 128 --layers 4 --heads 4 --threads 1,2 --runs 5
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setNumThreads } from '../src/backend/index.js';
+import { generate } from '../src/generate/index.js';
+import { saveSafetensors } from '../src/io/index.js';
+import { LanguageModel, makeConfig, type Preset } from '../src/model/index.js';
+import { argmax, Generator, IntTensor, noGrad, randint, slice } from '../src/tensor/index.js';
+import { BYTE_TO_UNICODE, ByteLevelBPE } from '../src/tokenizer/index.js';
+import { runTorch } from './_peer.js';
+import { option, progress, type Row, report, row } from './_report.js';
+
+const context = Number(option('context', '16'));
+const tokens = Number(option('tokens', '256'));
+const runs = Number(option('runs', '5'));
+const config = makeConfig({
+  preset: option('preset', 'gpt2') as Preset,
+  vocabSize: 256, // the byte tokenizer's
+  // generate() feeds its last token too (its logits go unused), hence one position more than the loop.
+  blockSize: context + tokens,
+  nLayer: Number(option('layers', '4')),
+  nHead: Number(option('heads', '4')),
+  nEmbd: Number(option('width', '128')),
+});
+
+const model = new LanguageModel(config, { seed: 0 }).eval();
+// Bytes as tokens, no merges: token id = byte value, so a prompt of n ASCII letters is n tokens.
+const tokenizer = new ByteLevelBPE(new Map(BYTE_TO_UNICODE.map((ch, b) => [ch, b])), []);
+const promptIds = Array.from(randint(97, 123, [context], new Generator(1)).data);
+const prompt = String.fromCharCode(...promptIds);
+
+interface Timing {
+  total: number;
+  prefill: number;
+  decode: number;
+  tokens: number[];
+}
+
+/** The bare loop: prefill, then one forward per token, argmax of the last row each time. */
+function forwardLoop(): Timing {
+  return noGrad(() => {
+    const start = performance.now();
+    const state = model.newState(1);
+    const last = (ids: number[]) => {
+      const logits = model.forward(new IntTensor(Int32Array.from(ids), [1, ids.length]), { state });
+      return argmax(slice(logits, 1, ids.length - 1)).data[0];
+    };
+    const out = [last(promptIds)];
+    const prefilled = performance.now();
+    while (out.length < tokens) out.push(last([out[out.length - 1]]));
+    const end = performance.now();
+    return {
+      total: (end - start) / 1000,
+      prefill: (prefilled - start) / 1000,
+      decode: (end - prefilled) / 1000,
+      tokens: out,
+    };
+  });
+}
+
+async function throughGenerate(): Promise<{ total: number; tokens: number[] }> {
+  const out: number[] = [];
+  const start = performance.now();
+  for await (const step of generate(model, tokenizer, prompt, { temperature: 0, maxTokens: tokens })) {
+    out.push(step.token);
+  }
+  return { total: (performance.now() - start) / 1000, tokens: out };
+}
+
+/** `runs` timed results of fn, after one warm-up. */
+async function repeat<T>(fn: () => T | Promise<T>): Promise<T[]> {
+  await fn();
+  const out: T[] = [];
+  for (let i = 0; i < runs; i++) out.push(await fn());
+  return out;
+}
+
+const fastest = <T>(results: T[], seconds: (r: T) => number) => Math.min(...results.map(seconds));
+
+interface TorchTiming {
+  total_s: number;
+  prefill_s: number;
+  decode_s: number;
+  tokens: number[];
+}
+
+function agreement(a: number[], b: number[]): string {
+  const first = a.findIndex((t, i) => t !== b[i]);
+  return first < 0 ? 'the same tokens' : `tokens differ from position ${first} on`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'jielong-bench-'));
+const weights = join(dir, 'model.safetensors');
+saveSafetensors(weights, model.stateDict());
+const name = `${option('preset', 'gpt2')} d${config.nEmbd} L${config.nLayer} ctx${context}+${tokens}`;
+const rows: Row[] = [];
+try {
+  for (const threads of option('threads', '1,2').split(',').map(Number)) {
+    progress(`${name}: generating, ${threads} thread(s)...`);
+    setNumThreads(threads);
+    const loops = await repeat(forwardLoop);
+    const e2e = await repeat(throughGenerate);
+    const torchRuns = runTorch<TorchTiming>(
+      'generate',
+      { config, weights, prompt: promptIds, tokens, runs },
+      threads,
+    );
+    const torch = torchRuns ? torchRuns[0] : null;
+    progress(`  generate() vs loop: ${agreement(e2e[0].tokens, loops[0].tokens)}`);
+    if (torch) progress(`  ours vs PyTorch: ${agreement(loops[0].tokens, torch.tokens)}`);
+    const add = (c: string, ours: number, theirs: (t: TorchTiming) => number) =>
+      rows.push(
+        row({
+          bench: 'generate',
+          case: `${name} ${c}`,
+          metric: 'tokens/s',
+          ours,
+          peer: torch ? 'pytorch' : null,
+          theirs: torch ? theirs(torch) : null,
+          threads,
+        }),
+      );
+    add('generate()', tokens / fastest(e2e, (r) => r.total), (t) => tokens / t.total_s);
+    add('forward loop', tokens / fastest(loops, (r) => r.total), (t) => tokens / t.total_s);
+    add('prefill', context / fastest(loops, (r) => r.prefill), (t) => context / t.prefill_s);
+    add('decode', (tokens - 1) / fastest(loops, (r) => r.decode), (t) => (tokens - 1) / t.decode_s);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+report(rows);

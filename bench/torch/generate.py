@@ -2,16 +2,16 @@
 # weights jielong saved. Prefill (the prompt in one forward) and decode (one token per forward) are timed
 # apart; each figure is the best over the runs, after a warm-up.
 import json
-import os
 import sys
 import time
 
 import torch
 
+from _timing import use_bench_threads
 from jielong_model import LanguageModel, load_safetensors
 
 c = json.loads(sys.argv[1])
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+use_bench_threads()
 model = LanguageModel(c["config"]).eval()
 model.load_state_dict(load_safetensors(c["weights"]))
 prompt = torch.tensor([c["prompt"]])

@@ -1,13 +1,13 @@
 # PyTorch side of bench/mlp.ts: steps/s of forward + cross-entropy + backward + AdamW on the same MLP.
 import json
-import os
 import sys
-import time
 
 import torch
 
+from _timing import best_seconds, use_bench_threads
+
 c = json.loads(sys.argv[1])
-torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+use_bench_threads()
 torch.manual_seed(0)
 sizes = [c["inputs"]] + [c["hidden"]] * (c["layers"] - 1) + [c["classes"]]
 mods = []
@@ -27,15 +27,4 @@ def step():
     opt.step()
 
 
-step()
-best = float("inf")
-for _ in range(5):
-    reps, start = 0, time.perf_counter()
-    while True:
-        step()
-        reps += 1
-        elapsed = time.perf_counter() - start
-        if elapsed > 0.3:
-            break
-    best = min(best, elapsed / reps)
-print(json.dumps({"steps_per_s": 1 / best}))
+print(json.dumps({"steps_per_s": 1 / best_seconds(step)}))

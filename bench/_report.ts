@@ -22,7 +22,9 @@ export function option(name: string, fallback: string): string {
 }
 
 export function row(r: Omit<Row, 'ratio'>): Row {
-  return { ...r, ratio: r.theirs ? r.ours / r.theirs : null };
+  const { threads, ...rest } = r;
+  const out: Row = { ...rest, ratio: r.theirs ? r.ours / r.theirs : null };
+  return threads === undefined ? out : { ...out, threads };
 }
 
 const fmt = (v: number | null) =>

@@ -29,13 +29,22 @@ export interface Alternative {
 export interface GenerationStep {
   token: number;
   text: string;
-  /** Probability of the chosen token under the processed distribution it was drawn from. */
+  /** The model's probability of the chosen token (softmax of its logits, before any sampling filter). */
   prob: number;
   /** The top-k alternatives at this step, when showTopK was asked for. */
   topK?: Alternative[];
 }
 
 const lenient = new TextDecoder(); // alternatives may be partial characters: show them with U+FFFD
+
+/** The model's own next-token distribution: what the dice are before temperature and filters. */
+function softmaxRow(logits: Float32Array): Float32Array {
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of logits) max = Math.max(max, v);
+  const p = logits.map((v) => Math.exp(v - max));
+  const sum = p.reduce((a, b) => a + b, 0);
+  return p.map((v) => v / sum);
+}
 
 function lastRow(logits: Tensor): Float32Array {
   const vocab = logits.shape[logits.ndim - 1];
@@ -69,7 +78,8 @@ export async function* generate(
   try {
     let logits = feed(ids.slice(-blockSize));
     for (let n = 0; n < maxTokens; n++) {
-      const { token, probs } = sampleToken(logits, ids, options, generator);
+      const { token } = sampleToken(logits, ids, options, generator);
+      const probs = softmaxRow(logits);
       ids.push(token);
       const step: GenerationStep = { token, text: '', prob: probs[token] };
       if (options.showTopK) {

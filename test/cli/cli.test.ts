@@ -1,0 +1,147 @@
+// The command line end to end: train, resume, fine-tune, generate, eval, plot, Ctrl-C, and errors.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../../bin/jielong.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'jielong-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const small = [
+  '--n-layer',
+  '1',
+  '--n-head',
+  '2',
+  '--n-embd',
+  '16',
+  '--block-size',
+  '16',
+  '--batch-size',
+  '4',
+  '--eval-iters',
+  '2',
+];
+
+function jielong(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, JIELONG_THREADS: '1' },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train writes a checkpoint and metrics; resume continues; fine-tune starts from it', () => {
+  const out = join(dir, 'run');
+  const first = jielong('train', ...small, '--iters', '20', '--eval-interval', '10', '--out', out);
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stdout, /iter +20\/20 +loss \d\.\d+ +lr [\d.e-]+ +[\d.]+k tok\/s +ETA/);
+  assert.match(first.stdout, /eval +iter 20: train loss [\d.]+, val loss [\d.]+/);
+  for (const f of [
+    'model.safetensors',
+    'config.json',
+    'tokenizer.json',
+    'optimizer.safetensors',
+    'trainer.json',
+    'checkpoint.json',
+    'metrics.jsonl',
+  ]) {
+    assert.ok(existsSync(join(out, f)), `missing ${f}`);
+  }
+  const resumed = jielong('train', '--resume', '--iters', '30', '--out', out);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stdout, /resuming .* at iter 20\/30/);
+  assert.match(resumed.stdout, /done: 30 iters/);
+
+  const text = join(dir, 'new.txt');
+  writeFileSync(text, 'Ada Lin was born in Rivermouth. '.repeat(50));
+  const tuned = jielong(
+    'train',
+    '--init-from',
+    out,
+    '--data',
+    text,
+    '--iters',
+    '5',
+    '--eval-interval',
+    '5',
+    '--eval-iters',
+    '2',
+    '--batch-size',
+    '4',
+    '--out',
+    join(dir, 'tuned'),
+  );
+  assert.equal(tuned.status, 0, tuned.stderr);
+  assert.match(tuned.stdout, /fine-tuning .* on .*new\.txt/);
+});
+
+test('generate, eval and plot work on the checkpoint', () => {
+  const out = join(dir, 'run');
+  const gen = jielong('generate', '--model', out, '--prompt', 'Ada', '--max-tokens', '12', '--seed', '3');
+  assert.equal(gen.status, 0, gen.stderr);
+  assert.ok(gen.stdout.startsWith('Ada') && gen.stdout.length > 'Ada'.length, gen.stdout);
+  assert.match(gen.stderr, /12 tokens in/);
+  const dice = jielong(
+    'generate',
+    '--model',
+    out,
+    '--prompt',
+    'Ada',
+    '--max-tokens',
+    '2',
+    '--show-probs',
+    '3',
+    '--temperature',
+    '0',
+  );
+  assert.match(dice.stdout, /\+ ".*" \(p=0\.\d\d\) +top 3: ".*" [\d.]+% +".*" [\d.]+% +".*" [\d.]+%/);
+  const ev = jielong('eval', '--model', out, '--iters', '2', '--batch-size', '2');
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.match(ev.stdout, /loss [\d.]+ nats\/token, perplexity [\d.]+, [\d.]+ bits\/char/);
+  const plot = jielong('plot', out);
+  assert.equal(plot.status, 0, plot.stderr);
+  assert.match(readFileSync(join(out, 'loss.svg'), 'utf8'), /<svg[\s\S]*validation[\s\S]*<\/svg>/);
+});
+
+test('Ctrl-C saves a checkpoint and exits cleanly, and --resume picks it up', async () => {
+  const out = join(dir, 'interrupted');
+  const child = spawn(
+    process.execPath,
+    [BIN, 'train', ...small, '--iters', '100000', '--eval-interval', '100000', '--out', out],
+    {
+      env: { ...process.env, JIELONG_THREADS: '1' },
+    },
+  );
+  let stdout = '';
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (/iter +\d+\/100000/.test(stdout) && !child.killed) child.kill('SIGINT');
+  });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /stopped at iter \d+; checkpoint in .* \(continue with --resume\)/);
+  const trainer = JSON.parse(readFileSync(join(out, 'trainer.json'), 'utf8')) as { iter: number };
+  assert.ok(trainer.iter > 0 && trainer.iter < 100000);
+});
+
+test('bad input gets a clear error and a non-zero exit', () => {
+  const unknown = jielong('frobnicate');
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const badNumber = jielong('train', '--iters', 'many');
+  assert.equal(badNumber.status, 1);
+  assert.match(badNumber.stderr, /--iters must be an integer >= 1, got "many"/);
+  const missing = jielong('generate', '--model', join(dir, 'nowhere'));
+  assert.match(missing.stderr, /no checkpoint at .*nowhere/);
+  const noFile = jielong('train', '--data', join(dir, 'nope.txt'));
+  assert.match(noFile.stderr, /nope\.txt/);
+  for (const cmd of ['train', 'generate', 'eval', 'plot', 'demo', 'info']) {
+    const help = jielong(cmd, '--help');
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, new RegExp(`usage: jielong ${cmd}`));
+  }
+});

@@ -8,6 +8,7 @@ export {
 } from './batch-sampler.js';
 export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } from './corpus.js';
 export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
+export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';
 export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
 export { trainValSplit } from './split.js';
 export { FACT_TEMPLATES, renderFact } from './templates.js';

@@ -1,5 +1,7 @@
 export { Block } from './block.js';
 export {
+  MIXER_KINDS,
+  type MixerKind,
   type ModelConfig,
   type ModelConfigInput,
   makeConfig,

@@ -35,7 +35,7 @@ test('MQAR sequences: distinct keys, values from the upper half, every query ans
     );
   }
   assert.throws(
-    () => mqarBatch(1, { vocabSize: 64, seqLen: 10, pairs: 4 }),
+    () => mqarBatch(1, { vocabSize: 64, seqLen: 10, pairs: 4 }, new Generator(0)),
     /need 12 positions, seqLen is 10/,
   );
 });

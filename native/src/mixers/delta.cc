@@ -1,0 +1,521 @@
+// The delta-rule kernels (src/mixers/delta/): the chunkwise recurrence forward and backward, the
+// token-by-token recurrence for generation, the short causal convolution with SiLU and the per-head L2
+// norm. The math and the argument lists are those of the js versions (js-chunk.ts and its siblings), which
+// are the oracle; here every chunk product is a jl::sgemm on small dense buffers, and the (batch, head)
+// pairs run in parallel, each walking its chunks in order (only the K x V state crosses chunk borders).
+//
+// Per chunk of n positions with start state S0 [K, V], gam = running sum of g inside the chunk:
+//   A = strictly-lower(beta_r exp(gam_r - gam_j) k_r . k_j),  T = (I + A)^-1
+//   W = T diag(beta exp(gam)) K,  U = T diag(beta) V - W S0
+//   O = scale (diag(exp(gam)) Q S0 + lower(exp(gam_r - gam_j) q_r . k_j) U)
+//   S = exp(gam_n) S0 + (diag(exp(gam_n - gam)) K)^T U
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "../gemm.h"
+#include "../napi_args.h"
+#include "../parallel.h"
+#include "../vmath.h"
+
+namespace jl {
+namespace {
+
+struct Dims {
+  int B, T, H, K, V, C;
+  float scale;
+  long row(int b, int t, int h) const { return (static_cast<long>(b) * T + t) * H + h; }
+};
+
+// Dense row-major product with natural leading dims: C (m x n) = alpha op(A) op(B) + beta C.
+void mm(bool ta, bool tb, int m, int n, int k, float alpha, const float* A, const float* B, float beta, float* C) {
+  sgemm(ta, tb, m, n, k, alpha, A, ta ? m : k, B, tb ? k : n, beta, C, n);
+}
+
+float dot(const float* a, const float* b, int n) {
+  float s = 0;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; i++) s += a[i] * b[i];
+  return s;
+}
+
+// One chunk's intermediates, in buffers sized for a full chunk and used as n x n / n x D when n < C.
+struct Chunk {
+  int n = 0;
+  // gam: running log decay; decay_r = exp(gam_r); tail_j = exp(gam_n - gam_j); e_rj = exp(gam_r - gam_j)
+  // for j <= r (0 above the diagonal).
+  std::vector<float> q, k, v, beta, gam, decay, tail, e, kk, a, t, kb, vb, w, u0, u, p;
+  explicit Chunk(const Dims& d)
+      : q(d.C * d.K), k(d.C * d.K), v(d.C * d.V), beta(d.C), gam(d.C), decay(d.C), tail(d.C), e(d.C * d.C),
+        kk(d.C * d.C), a(d.C * d.C), t(d.C * d.C), kb(d.C * d.K), vb(d.C * d.V), w(d.C * d.K), u0(d.C * d.V),
+        u(d.C * d.V), p(d.C * d.C) {}
+
+  // Everything up to the pseudo-values U = T Vb - W S0.
+  void prepare(const Dims& d, const float* Q, const float* Kk, const float* Vv, const float* Beta, const float* G,
+               int b, int h, int t0, int len, const float* s0) {
+    n = len;
+    const int K = d.K, V = d.V;
+    float acc = 0;
+    for (int r = 0; r < n; r++) {
+      const long row = d.row(b, t0 + r, h);
+      std::memcpy(&q[r * K], Q + row * K, K * sizeof(float));
+      std::memcpy(&k[r * K], Kk + row * K, K * sizeof(float));
+      std::memcpy(&v[r * V], Vv + row * V, V * sizeof(float));
+      beta[r] = Beta[row];
+      acc += G ? G[row] : 0.0f;
+      gam[r] = acc;
+    }
+    // Each decay is one exp of a difference (never a quotient of exps, which would overflow).
+    for (int r = 0; r < n; r++) {
+      decay[r] = std::exp(gam[r]);
+      tail[r] = std::exp(gam[n - 1] - gam[r]);
+      float* er = &e[r * n];
+      if (G) {
+        const float gr = gam[r];
+#pragma omp simd
+        for (int j = 0; j <= r; j++) er[j] = exp_approx(gr - gam[j]);
+      } else {
+        std::fill(er, er + r + 1, 1.0f);
+      }
+      std::fill(er + r + 1, er + n, 0.0f);
+    }
+    mm(false, true, n, n, K, 1, k.data(), k.data(), 0, kk.data());
+    for (int r = 0; r < n; r++) {
+      const float br = beta[r];
+#pragma omp simd
+      for (int j = 0; j < n; j++) a[r * n + j] = j < r ? br * e[r * n + j] * kk[r * n + j] : 0.0f;
+    }
+    // Forward substitution: row r of T is e_r minus A_rm times row m, over m < r.
+    for (int r = 0; r < n; r++) {
+      float* tr = &t[r * n];
+      std::fill(tr, tr + n, 0.0f);
+      tr[r] = 1;
+      for (int m = 0; m < r; m++) {
+        const float arm = a[r * n + m];
+        const float* tm = &t[m * n];
+#pragma omp simd
+        for (int j = 0; j <= m; j++) tr[j] -= arm * tm[j];
+      }
+    }
+    for (int r = 0; r < n; r++) {
+      const float sk = beta[r] * decay[r], sv = beta[r];
+#pragma omp simd
+      for (int i = 0; i < K; i++) kb[r * K + i] = sk * k[r * K + i];
+#pragma omp simd
+      for (int i = 0; i < V; i++) vb[r * V + i] = sv * v[r * V + i];
+    }
+    mm(false, false, n, K, n, 1, t.data(), kb.data(), 0, w.data());
+    mm(false, false, n, V, n, 1, t.data(), vb.data(), 0, u0.data());
+    std::copy(u0.begin(), u0.begin() + n * V, u.begin());
+    mm(false, false, n, V, K, -1, w.data(), s0, 1, u.data());
+    mm(false, true, n, n, K, 1, q.data(), k.data(), 0, p.data());
+#pragma omp simd
+    for (int i = 0; i < n * n; i++) p[i] *= e[i];
+  }
+};
+
+void chunk_forward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
+                   float* o, float* states, float* state) {
+  const int K = d.K, V = d.V, N = (d.T + d.C - 1) / d.C;
+  parallel_for(d.B * d.H, [&](int bh) {
+    const int b = bh / d.H, h = bh % d.H;
+    Chunk c(d);
+    std::vector<float> out(d.C * V), kf(d.C * K);
+    float* s = state + static_cast<long>(bh) * K * V;
+    for (int ci = 0; ci < N; ci++) {
+      const int t0 = ci * d.C, n = std::min(d.C, d.T - t0);
+      std::memcpy(states + (static_cast<long>(bh) * N + ci) * K * V, s, K * V * sizeof(float));
+      c.prepare(d, q, k, v, beta, g, b, h, t0, n, s);
+      mm(false, false, n, V, K, 1, c.q.data(), s, 0, out.data());
+      for (int r = 0; r < n; r++) {
+        const float decay = c.decay[r];
+#pragma omp simd
+        for (int i = 0; i < V; i++) out[r * V + i] *= decay;
+      }
+      mm(false, false, n, V, n, 1, c.p.data(), c.u.data(), 1, out.data());
+      for (int r = 0; r < n; r++) {
+        float* dst = o + d.row(b, t0 + r, h) * V;
+#pragma omp simd
+        for (int i = 0; i < V; i++) dst[i] = d.scale * out[r * V + i];
+      }
+      const float total = c.decay[n - 1];
+      for (int j = 0; j < n; j++) {
+        const float f = c.tail[j];
+#pragma omp simd
+        for (int i = 0; i < K; i++) kf[j * K + i] = f * c.k[j * K + i];
+      }
+#pragma omp simd
+      for (int i = 0; i < K * V; i++) s[i] *= total;
+      mm(true, false, K, V, n, 1, kf.data(), c.u.data(), 1, s);
+    }
+  });
+}
+
+void chunk_backward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
+                    const float* states, const float* gO, float* gq, float* gk, float* gv, float* gbeta, float* gg) {
+  const int K = d.K, V = d.V, C = d.C, N = (d.T + d.C - 1) / d.C;
+  parallel_for(d.B * d.H, [&](int bh) {
+    const int b = bh / d.H, h = bh % d.H;
+    Chunk c(d);
+    std::vector<float> dO(C * V), du(C * V), kdS(C * V), dVb(C * V);
+    std::vector<float> dq(C * K), dk(C * K), dSu(C * K), dOs(C * K), qd(C * K), dW(C * K), dKb(C * K);
+    std::vector<float> dP(C * C), dA(C * C);
+    std::vector<float> dbeta(C), dgam(C), dS(K * V, 0.0f), dS0(K * V);
+    for (int ci = N - 1; ci >= 0; ci--) {
+      const int t0 = ci * C, n = std::min(C, d.T - t0);
+      const float* s0 = states + (static_cast<long>(bh) * N + ci) * K * V;
+      c.prepare(d, q, k, v, beta, g, b, h, t0, n, s0);
+      for (int r = 0; r < n; r++) {
+        const float* src = gO + d.row(b, t0 + r, h) * V;
+#pragma omp simd
+        for (int i = 0; i < V; i++) dO[r * V + i] = d.scale * src[i];
+      }
+      std::fill(dbeta.begin(), dbeta.end(), 0.0f);
+      std::fill(dgam.begin(), dgam.end(), 0.0f);
+      const float total = c.decay[n - 1];
+
+      // Final state S = exp(gam_n) S0 + sum_j F_j k_j u_j^T, F_j = exp(gam_n - gam_j).
+#pragma omp simd
+      for (int i = 0; i < K * V; i++) dS0[i] = total * dS[i];
+      dgam[n - 1] += total * dot(s0, dS.data(), K * V);
+      mm(false, false, n, V, K, 1, c.k.data(), dS.data(), 0, kdS.data());
+      mm(false, true, n, K, V, 1, c.u.data(), dS.data(), 0, dSu.data());
+      for (int j = 0; j < n; j++) {
+        const float f = c.tail[j];
+#pragma omp simd
+        for (int i = 0; i < V; i++) du[j * V + i] = f * kdS[j * V + i];
+#pragma omp simd
+        for (int i = 0; i < K; i++) dk[j * K + i] = f * dSu[j * K + i];
+        if (j == n - 1) continue;  // F = 1 there: no decay to differentiate
+        const float df = f * dot(&c.k[j * K], &dSu[j * K], K);
+        dgam[n - 1] += df;
+        dgam[j] -= df;
+      }
+
+      // Output O = diag(exp(gam)) Q S0 + P U (scale already in dO).
+      mm(false, true, n, K, V, 1, dO.data(), s0, 0, dOs.data());
+      for (int r = 0; r < n; r++) {
+        const float decay = c.decay[r];
+#pragma omp simd
+        for (int i = 0; i < K; i++) {
+          dq[r * K + i] = decay * dOs[r * K + i];
+          qd[r * K + i] = decay * c.q[r * K + i];
+        }
+        dgam[r] += decay * dot(&c.q[r * K], &dOs[r * K], K);
+      }
+      mm(true, false, K, V, n, 1, qd.data(), dO.data(), 1, dS0.data());
+      mm(false, true, n, n, V, 1, dO.data(), c.u.data(), 0, dP.data());
+      mm(true, false, n, V, n, 1, c.p.data(), dO.data(), 1, du.data());
+      // P = lower(exp(gam_r - gam_j) q_r . k_j): dP becomes the gradient of Q K^T. The diagonal's decay is
+      // exp(0), with nothing to differentiate.
+      for (int r = 0; r < n; r++) {
+        float* dp = &dP[r * n];
+        const float* pr = &c.p[r * n];
+        const float* er = &c.e[r * n];
+        float row = 0;
+#pragma omp simd reduction(+ : row)
+        for (int j = 0; j < r; j++) {
+          const float y = dp[j] * pr[j];
+          row += y;
+          dgam[j] -= y;
+        }
+        dgam[r] += row;
+#pragma omp simd
+        for (int j = 0; j <= r; j++) dp[j] *= er[j];
+        std::fill(dp + r + 1, dp + n, 0.0f);
+      }
+      mm(false, false, n, K, n, 1, dP.data(), c.k.data(), 1, dq.data());
+      mm(true, false, n, K, n, 1, dP.data(), c.q.data(), 1, dk.data());
+
+      // U = T Vb - W S0, W = T Kb.
+      mm(false, true, n, K, V, -1, du.data(), s0, 0, dW.data());
+      mm(true, false, K, V, n, -1, c.w.data(), du.data(), 1, dS0.data());
+      mm(true, false, n, K, n, 1, c.t.data(), dW.data(), 0, dKb.data());
+      mm(true, false, n, V, n, 1, c.t.data(), du.data(), 0, dVb.data());
+      for (int r = 0; r < n; r++) {
+        const float decay = c.decay[r], br = c.beta[r];
+        const float kdKb = dot(&c.k[r * K], &dKb[r * K], K);
+#pragma omp simd
+        for (int i = 0; i < K; i++) dk[r * K + i] += br * decay * dKb[r * K + i];
+        float* dst = gv + d.row(b, t0 + r, h) * V;
+#pragma omp simd
+        for (int i = 0; i < V; i++) dst[i] = br * dVb[r * V + i];
+        dbeta[r] += decay * kdKb + dot(&c.v[r * V], &dVb[r * V], V);
+        dgam[r] += br * decay * kdKb;
+      }
+      // T = (I + A)^-1 gives dA = -T^T dT T^T with dT = dW Kb^T + dU0 Vb^T; as T^T dW = dKb, T^T dU0 = dVb,
+      // T Kb = W and T Vb = U0, that is dA = -(dKb W^T + dVb U0^T): two thin products instead of four.
+      // Only its strictly lower part reaches A.
+      mm(false, true, n, n, K, -1, dKb.data(), c.w.data(), 0, dA.data());
+      mm(false, true, n, n, V, -1, dVb.data(), c.u0.data(), 1, dA.data());
+      for (int r = 0; r < n; r++) {
+        float* da = &dA[r * n];
+        const float* er = &c.e[r * n];
+        const float* kkr = &c.kk[r * n];
+        const float* ar = &c.a[r * n];
+        const float br = c.beta[r];
+        float row = 0, db = 0;
+#pragma omp simd reduction(+ : row, db)
+        for (int j = 0; j < r; j++) {
+          const float d = da[j];
+          db += d * er[j] * kkr[j];
+          const float y = d * ar[j];
+          row += y;
+          dgam[j] -= y;
+          da[j] = d * br * er[j];  // now the gradient of k_r . k_j
+        }
+        dbeta[r] += db;
+        dgam[r] += row;
+        std::fill(da + r, da + n, 0.0f);
+      }
+      mm(false, false, n, K, n, 1, dA.data(), c.k.data(), 1, dk.data());
+      mm(true, false, n, K, n, 1, dA.data(), c.k.data(), 1, dk.data());
+
+      float acc = 0;
+      for (int r = n - 1; r >= 0; r--) {
+        const long row = d.row(b, t0 + r, h);
+        std::memcpy(gq + row * K, &dq[r * K], K * sizeof(float));
+        std::memcpy(gk + row * K, &dk[r * K], K * sizeof(float));
+        gbeta[row] = dbeta[r];
+        acc += dgam[r];  // gam is a running sum of g
+        if (gg) gg[row] = acc;
+      }
+      std::swap(dS, dS0);
+    }
+  });
+}
+
+void recurrent_forward(const Dims& d, const float* q, const float* k, const float* v, const float* beta,
+                       const float* g, float* o, float* state) {
+  const int K = d.K, V = d.V;
+  parallel_for(d.B * d.H, [&](int bh) {
+    const int b = bh / d.H, h = bh % d.H;
+    float* s = state + static_cast<long>(bh) * K * V;
+    std::vector<float> u(V);
+    for (int t = 0; t < d.T; t++) {
+      const long row = d.row(b, t, h);
+      const float* qt = q + row * K;
+      const float* kt = k + row * K;
+      const float* vt = v + row * V;
+      const float decay = g ? std::exp(g[row]) : 1.0f, br = beta[row];
+      std::fill(u.begin(), u.end(), 0.0f);
+      for (int i = 0; i < K; i++) {
+        float* si = s + i * V;
+        const float ki = kt[i];
+#pragma omp simd
+        for (int j = 0; j < V; j++) {
+          si[j] *= decay;
+          u[j] += si[j] * ki;
+        }
+      }
+#pragma omp simd
+      for (int j = 0; j < V; j++) u[j] = br * (vt[j] - u[j]);
+      float* ot = o + row * V;
+      std::fill(ot, ot + V, 0.0f);
+      for (int i = 0; i < K; i++) {
+        float* si = s + i * V;
+        const float ki = kt[i], qi = d.scale * qt[i];
+#pragma omp simd
+        for (int j = 0; j < V; j++) {
+          si[j] += ki * u[j];
+          ot[j] += qi * si[j];
+        }
+      }
+    }
+  });
+}
+
+// Short convolution: tasks are blocks of channels, so that weight gradients need no reduction across tasks.
+constexpr int kChannelBlock = 64;
+
+// The pre-activation z[d0..d1) of (b, t), reading inputs before t = 0 from the cache (or zeros).
+void conv_row(const float* x, const float* wt, const float* cache, int b, int t, int d0, int d1, int T, int D, int W,
+              float* z) {
+  std::fill(z, z + (d1 - d0), 0.0f);
+  for (int i = 0; i < W; i++) {
+    const int s = t - W + 1 + i;
+    const float* src = s >= 0 ? x + (static_cast<long>(b) * T + s) * D
+                       : cache ? cache + (static_cast<long>(b) * (W - 1) + W - 1 + s) * D
+                               : nullptr;
+    if (!src) continue;
+    const float* wi = wt + static_cast<long>(i) * D;
+#pragma omp simd
+    for (int c = d0; c < d1; c++) z[c - d0] += wi[c] * src[c];
+  }
+}
+
+std::vector<float> transpose_taps(const float* w, int D, int W) {
+  std::vector<float> wt(static_cast<size_t>(W) * D);
+  for (int c = 0; c < D; c++)
+    for (int i = 0; i < W; i++) wt[static_cast<size_t>(i) * D + c] = w[c * W + i];
+  return wt;
+}
+
+void short_conv(const float* x, const float* w, const float* cache, float* y, int B, int T, int D, int W) {
+  const std::vector<float> wt = transpose_taps(w, D, W);
+  const int blocks = (D + kChannelBlock - 1) / kChannelBlock;
+  parallel_for(B * blocks, [&](int task) {
+    const int b = task / blocks, d0 = (task % blocks) * kChannelBlock, d1 = std::min(D, d0 + kChannelBlock);
+    float z[kChannelBlock];
+    for (int t = 0; t < T; t++) {
+      conv_row(x, wt.data(), cache, b, t, d0, d1, T, D, W, z);
+      float* yt = y + (static_cast<long>(b) * T + t) * D;
+#pragma omp simd
+      for (int c = d0; c < d1; c++) yt[c] = z[c - d0] * sigmoid_approx(z[c - d0]);
+    }
+  });
+}
+
+void short_conv_grad(const float* x, const float* w, const float* cache, const float* gy, float* gx, float* gw, int B,
+                     int T, int D, int W) {
+  const std::vector<float> wt = transpose_taps(w, D, W);
+  std::vector<float> gwt(static_cast<size_t>(W) * D, 0.0f);
+  const int blocks = (D + kChannelBlock - 1) / kChannelBlock;
+  parallel_for(blocks, [&](int blk) {
+    const int d0 = blk * kChannelBlock, d1 = std::min(D, d0 + kChannelBlock);
+    float z[kChannelBlock];
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) std::fill(gx + (static_cast<long>(b) * T + t) * D + d0, gx + (static_cast<long>(b) * T + t) * D + d1, 0.0f);
+      for (int t = 0; t < T; t++) {
+        conv_row(x, wt.data(), cache, b, t, d0, d1, T, D, W, z);
+        const float* gyt = gy + (static_cast<long>(b) * T + t) * D;
+#pragma omp simd
+        for (int c = d0; c < d1; c++) {
+          const float s = sigmoid_approx(z[c - d0]);
+          z[c - d0] = gyt[c] * s * (1 + z[c - d0] * (1 - s));  // now the gradient of the pre-activation
+        }
+        for (int i = 0; i < W; i++) {
+          const int s = t - W + 1 + i;
+          const float* src = s >= 0 ? x + (static_cast<long>(b) * T + s) * D
+                             : cache ? cache + (static_cast<long>(b) * (W - 1) + W - 1 + s) * D
+                                     : nullptr;
+          if (!src) continue;
+          float* gwi = gwt.data() + static_cast<long>(i) * D;
+#pragma omp simd
+          for (int c = d0; c < d1; c++) gwi[c] += z[c - d0] * src[c];
+          if (s < 0) continue;
+          float* gxs = gx + (static_cast<long>(b) * T + s) * D;
+          const float* wi = wt.data() + static_cast<long>(i) * D;
+#pragma omp simd
+          for (int c = d0; c < d1; c++) gxs[c] += z[c - d0] * wi[c];
+        }
+      }
+    }
+  });
+  for (int c = 0; c < D; c++)
+    for (int i = 0; i < W; i++) gw[c * W + i] = gwt[static_cast<size_t>(i) * D + c];
+}
+
+constexpr int kRowsPerTask = 256;
+
+void l2_norm(const float* x, float* y, long rows, int D, float eps) {
+  const int tasks = static_cast<int>((rows + kRowsPerTask - 1) / kRowsPerTask);
+  parallel_for(tasks, [&](int task) {
+    const long r1 = std::min<long>(rows, (task + 1L) * kRowsPerTask);
+    for (long r = static_cast<long>(task) * kRowsPerTask; r < r1; r++) {
+      const float* xr = x + r * D;
+      const float inv = 1.0f / std::sqrt(dot(xr, xr, D) + eps);
+      float* yr = y + r * D;
+#pragma omp simd
+      for (int i = 0; i < D; i++) yr[i] = xr[i] * inv;
+    }
+  });
+}
+
+void l2_norm_grad(const float* x, const float* gy, float* gx, long rows, int D, float eps) {
+  const int tasks = static_cast<int>((rows + kRowsPerTask - 1) / kRowsPerTask);
+  parallel_for(tasks, [&](int task) {
+    const long r1 = std::min<long>(rows, (task + 1L) * kRowsPerTask);
+    for (long r = static_cast<long>(task) * kRowsPerTask; r < r1; r++) {
+      const float* xr = x + r * D;
+      const float* gr = gy + r * D;
+      const float inv = 1.0f / std::sqrt(dot(xr, xr, D) + eps);
+      const float yg = inv * dot(xr, gr, D);
+      float* out = gx + r * D;
+#pragma omp simd
+      for (int i = 0; i < D; i++) out[i] = inv * (gr[i] - xr[i] * inv * yg);
+    }
+  });
+}
+
+// ---- bindings: argument lists exactly as the js kernels ----
+
+int as_int(const Args& a, size_t i) { return static_cast<int>(a.integer(i)); }
+
+// Reads B, T, H, K, V, C from argument `first` on and the scale after them.
+Dims dims_at(const Args& a, size_t first) {
+  Dims d{as_int(a, first), as_int(a, first + 1), as_int(a, first + 2), as_int(a, first + 3), as_int(a, first + 4),
+         as_int(a, first + 5), static_cast<float>(a.num(first + 6))};
+  if (d.C < 1) a.fail("chunk size must be positive");
+  return d;
+}
+
+size_t states_size(const Dims& d) { return static_cast<size_t>(d.B) * d.H * ((d.T + d.C - 1) / d.C) * d.K * d.V; }
+
+void bind_chunk_forward(const Args& a) {
+  const Dims d = dims_at(a, 8);
+  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
+  chunk_forward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), a.f32_or_null(4, bt),
+                a.f32(5, bt * d.V), a.f32(6, states_size(d)), a.f32(7, static_cast<size_t>(d.B) * d.H * d.K * d.V));
+}
+
+void bind_chunk_backward(const Args& a) {
+  const Dims d = dims_at(a, 12);
+  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
+  const float* g = a.f32_or_null(4, bt);
+  float* gg = a.f32_or_null(11, bt);
+  if ((g == nullptr) != (gg == nullptr)) a.fail("g and its gradient must both be given or both be null");
+  chunk_backward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), g,
+                 a.f32(5, states_size(d)), a.f32(6, bt * d.V), a.f32(7, bt * d.K), a.f32(8, bt * d.K),
+                 a.f32(9, bt * d.V), a.f32(10, bt), gg);
+}
+
+void bind_recurrent_forward(const Args& a) {
+  const Dims d{as_int(a, 7), as_int(a, 8), as_int(a, 9), as_int(a, 10), as_int(a, 11), 1, static_cast<float>(a.num(12))};
+  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
+  recurrent_forward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), a.f32_or_null(4, bt),
+                    a.f32(5, bt * d.V), a.f32(6, static_cast<size_t>(d.B) * d.H * d.K * d.V));
+}
+
+void bind_short_conv(const Args& a) {
+  const int B = as_int(a, 4), T = as_int(a, 5), D = as_int(a, 6), W = as_int(a, 7);
+  if (W < 1 || D > (1 << 30)) a.fail("bad conv sizes");
+  const size_t n = static_cast<size_t>(B) * T * D;
+  short_conv(a.f32(0, n), a.f32(1, static_cast<size_t>(D) * W),
+             a.f32_or_null(2, static_cast<size_t>(B) * (W - 1) * D), a.f32(3, n), B, T, D, W);
+}
+
+void bind_short_conv_grad(const Args& a) {
+  const int B = as_int(a, 6), T = as_int(a, 7), D = as_int(a, 8), W = as_int(a, 9);
+  if (W < 1) a.fail("bad conv sizes");
+  const size_t n = static_cast<size_t>(B) * T * D;
+  short_conv_grad(a.f32(0, n), a.f32(1, static_cast<size_t>(D) * W),
+                  a.f32_or_null(2, static_cast<size_t>(B) * (W - 1) * D), a.f32(3, n), a.f32(4, n),
+                  a.f32(5, static_cast<size_t>(D) * W), B, T, D, W);
+}
+
+void bind_l2_norm(const Args& a) {
+  const long rows = a.integer(2);
+  const int D = as_int(a, 3);
+  const size_t n = static_cast<size_t>(rows) * D;
+  l2_norm(a.f32(0, n), a.f32(1, n), rows, D, static_cast<float>(a.num(4)));
+}
+
+void bind_l2_norm_grad(const Args& a) {
+  const long rows = a.integer(3);
+  const int D = as_int(a, 4);
+  const size_t n = static_cast<size_t>(rows) * D;
+  l2_norm_grad(a.f32(0, n), a.f32(1, n), a.f32(2, n), rows, D, static_cast<float>(a.num(5)));
+}
+
+JL_EXPORT("delta.chunkForward", bind_chunk_forward);
+JL_EXPORT("delta.chunkBackward", bind_chunk_backward);
+JL_EXPORT("delta.recurrentForward", bind_recurrent_forward);
+JL_EXPORT("delta.shortConv", bind_short_conv);
+JL_EXPORT("delta.shortConvGrad", bind_short_conv_grad);
+JL_EXPORT("delta.l2Norm", bind_l2_norm);
+JL_EXPORT("delta.l2NormGrad", bind_l2_norm_grad);
+
+}  // namespace
+}  // namespace jl

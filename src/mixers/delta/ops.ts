@@ -1,0 +1,214 @@
+// Autograd ops of the delta-rule mixers: the chunkwise recurrence (training and prefill), the token-by-token
+// recurrence (generation), the short causal convolution and the L2 normalisation of q and k.
+//
+// The recurrence, per head, with state S [K, V] (S^T k is what the memory returns for key k):
+//   S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,    o_t = scale S_t^T q_t
+// (DeltaNet is g = 0.) Equivalently S_t = a_t S_{t-1} + k_t u_t^T with the pseudo-value
+// u_t = beta_t (v_t - a_t S_{t-1}^T k_t): erase what key k_t held, write v_t.
+//
+// Chunkwise form (WY representation / UT transform), for a chunk of C positions starting from S0, with
+// gam_r = g_1 + ... + g_r inside the chunk and E_rj = exp(gam_r - gam_j):
+//   A = strictly-lower(diag(beta) (E o K K^T)),   T = (I + A)^-1            (forward substitution)
+//   W = T diag(beta exp(gam)) K,   U0 = T diag(beta) V,   U = U0 - W S0     (all pseudo-values at once)
+//   O = scale (diag(exp(gam)) Q S0 + (lower-with-diagonal(E o Q K^T)) U)
+//   S_C = exp(gam_C) S0 + (diag(exp(gam_C - gam)) K)^T U
+// Only the last line runs chunk after chunk; everything else is dense C x C and C x D products. Backward
+// walks the chunks in reverse, rebuilding each chunk's T, W, U from its saved start state.
+import { isGradEnabled, record, Tensor } from '../../tensor/index.js';
+import { deltaKernels } from './kernels.js';
+
+export interface DeltaRuleOptions {
+  /** Multiplies every output (the reference uses K^-1/2). */
+  scale: number;
+  /** [B, H, K, V]: the state to start from, overwritten with the final state; zeros when absent. */
+  state?: Float32Array;
+}
+
+function fail(op: string, what: string): never {
+  throw new Error(`${op} (mixers/delta/ops.ts): ${what}`);
+}
+
+/** Checks q, k [B, T, H, K], v [B, T, H, V], beta and g [B, T, H]; returns the sizes. */
+function sizesOf(
+  op: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  beta: Tensor,
+  g: Tensor | null,
+  state?: Float32Array,
+) {
+  if (q.ndim !== 4 || v.ndim !== 4)
+    fail(op, `expected q [B, T, H, K] and v [B, T, H, V], got [${q.shape}] and [${v.shape}]`);
+  const [B, T, H, K] = q.shape;
+  const V = v.shape[3];
+  const same = (t: Tensor, shape: number[]) =>
+    t.shape.length === shape.length && t.shape.every((s, i) => s === shape[i]);
+  if (!same(k, [B, T, H, K]) || !same(v, [B, T, H, V]))
+    fail(op, `k [${k.shape}] and v [${v.shape}] do not match q [${q.shape}]`);
+  if (!same(beta, [B, T, H])) fail(op, `beta must be [${[B, T, H]}], got [${beta.shape}]`);
+  if (g && !same(g, [B, T, H])) fail(op, `g must be [${[B, T, H]}], got [${g.shape}]`);
+  if (state && state.length !== B * H * K * V)
+    fail(op, `state holds ${state.length} values, expected B*H*K*V = ${B * H * K * V}`);
+  return { B, T, H, K, V };
+}
+
+/** The chunkwise delta rule: o [B, T, H, V], differentiable in q, k, v, beta and g. */
+export function chunkDeltaRule(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  beta: Tensor,
+  g: Tensor | null,
+  options: DeltaRuleOptions & { chunkSize: number },
+): Tensor {
+  const { B, T, H, K, V } = sizesOf('chunkDeltaRule', q, k, v, beta, g, options.state);
+  const C = options.chunkSize;
+  if (!Number.isInteger(C) || C < 1) fail('chunkDeltaRule', `chunkSize must be a positive integer, got ${C}`);
+  const { scale } = options;
+  const state = options.state ?? new Float32Array(B * H * K * V);
+  const o = new Float32Array(B * T * H * V);
+  const states = new Float32Array(B * H * Math.ceil(T / C) * K * V);
+  const kern = deltaKernels();
+  kern.chunkForward(
+    q.data,
+    k.data,
+    v.data,
+    beta.data,
+    g?.data ?? null,
+    o,
+    states,
+    state,
+    B,
+    T,
+    H,
+    K,
+    V,
+    C,
+    scale,
+  );
+  const inputs = g ? [q, k, v, beta, g] : [q, k, v, beta];
+  return record('chunkDeltaRule', new Tensor(o, [B, T, H, V]), inputs, (gO) => {
+    const gq = new Float32Array(q.data.length);
+    const gk = new Float32Array(k.data.length);
+    const gv = new Float32Array(v.data.length);
+    const gbeta = new Float32Array(beta.data.length);
+    const gg = g ? new Float32Array(g.data.length) : null;
+    kern.chunkBackward(
+      q.data,
+      k.data,
+      v.data,
+      beta.data,
+      g?.data ?? null,
+      states,
+      gO.data,
+      gq,
+      gk,
+      gv,
+      gbeta,
+      gg,
+      B,
+      T,
+      H,
+      K,
+      V,
+      C,
+      scale,
+    );
+    const grads = [q.withData(gq), k.withData(gk), v.withData(gv), beta.withData(gbeta)];
+    return g && gg ? [...grads, g.withData(gg)] : grads;
+  });
+}
+
+/** The token-by-token recurrence from (and updating) options.state: forward only, for generation. */
+export function recurrentDeltaRule(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  beta: Tensor,
+  g: Tensor | null,
+  options: Required<DeltaRuleOptions>,
+): Tensor {
+  const { B, T, H, K, V } = sizesOf('recurrentDeltaRule', q, k, v, beta, g, options.state);
+  if (isGradEnabled() && [q, k, v, beta, g].some((t) => t?.requiresGrad)) {
+    fail('recurrentDeltaRule', 'has no backward (it is the generation step); use chunkDeltaRule to train');
+  }
+  const o = new Float32Array(B * T * H * V);
+  deltaKernels().recurrentForward(
+    q.data,
+    k.data,
+    v.data,
+    beta.data,
+    g?.data ?? null,
+    o,
+    options.state,
+    B,
+    T,
+    H,
+    K,
+    V,
+    options.scale,
+  );
+  return new Tensor(o, [B, T, H, V]);
+}
+
+/**
+ * silu(causal depthwise conv1d(x)) for x [B, T, D] and weight [D, 1, W] (torch's Conv1d layout). With a
+ * cache [B, W - 1, D], it continues from the inputs held there and then keeps this call's last inputs.
+ */
+export function shortConv(x: Tensor, weight: Tensor, cache: Float32Array | null = null): Tensor {
+  const [B, T, D] = x.shape;
+  const W = weight.shape[2];
+  if (x.ndim !== 3 || weight.ndim !== 3 || weight.shape[0] !== D || weight.shape[1] !== 1) {
+    fail('shortConv', `expected x [B, T, D] and weight [D, 1, W], got [${x.shape}] and [${weight.shape}]`);
+  }
+  if (cache && cache.length !== B * (W - 1) * D)
+    fail('shortConv', `cache holds ${cache.length} values, expected ${B * (W - 1) * D}`);
+  const kern = deltaKernels();
+  const before = cache?.slice() ?? null;
+  const y = new Float32Array(x.data.length);
+  kern.shortConv(x.data, weight.data, before, y, B, T, D, W);
+  if (cache) keepLastInputs(cache, x.data, B, T, D, W);
+  return record('shortConv', x.withData(y), [x, weight], (gy) => {
+    const gx = new Float32Array(x.data.length);
+    const gw = new Float32Array(weight.data.length);
+    kern.shortConvGrad(x.data, weight.data, before, gy.data, gx, gw, B, T, D, W);
+    return [x.withData(gx), weight.withData(gw)];
+  });
+}
+
+/** cache [B, W - 1, D] <- the last W - 1 rows of [cache; x] per batch entry. */
+function keepLastInputs(
+  cache: Float32Array,
+  x: Float32Array,
+  B: number,
+  T: number,
+  D: number,
+  W: number,
+): void {
+  const keep = W - 1;
+  for (let b = 0; b < B; b++) {
+    const rows = cache.subarray(b * keep * D, (b + 1) * keep * D);
+    const fromCache = Math.max(keep - T, 0);
+    rows.copyWithin(0, (keep - fromCache) * D, keep * D);
+    const fromX = keep - fromCache;
+    rows.set(x.subarray((b * T + T - fromX) * D, (b * T + T) * D), fromCache * D);
+  }
+}
+
+/** x / sqrt(sum x^2 + eps) over each group of `groupSize` consecutive values of the last dim (one head). */
+export function l2Normalize(x: Tensor, groupSize: number, eps = 1e-6): Tensor {
+  const width = x.shape[x.ndim - 1];
+  if (!Number.isInteger(groupSize) || groupSize < 1 || width % groupSize !== 0) {
+    fail('l2Normalize', `group size ${groupSize} does not divide the last dim of [${x.shape}]`);
+  }
+  const rows = x.data.length / groupSize;
+  const kern = deltaKernels();
+  const y = new Float32Array(x.data.length);
+  kern.l2Norm(x.data, y, rows, groupSize, eps);
+  return record('l2Normalize', x.withData(y), [x], (gy) => {
+    const gx = new Float32Array(x.data.length);
+    kern.l2NormGrad(x.data, gy.data, gx, rows, groupSize, eps);
+    return [x.withData(gx)];
+  });
+}

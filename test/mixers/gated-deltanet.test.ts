@@ -1,0 +1,73 @@
+// Gated DeltaNet: parameters and inits as fla's layer, the decay and output gate, the chunkwise kernel and
+// the whole layer against step-by-step references, generation through the state, a tiny model that learns.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { GatedDeltaNet } from '../../src/mixers/gated-deltanet.js';
+import { HookContext } from '../../src/nn/index.js';
+import { Generator, randn, type Tensor } from '../../src/tensor/index.js';
+import { coreSuite, ctx, layerSuite, mixerOptions, modelSuite } from './delta-shared.js';
+
+describe('gated-deltanet: parameters and their reference inits', () => {
+  test('names and shapes follow fla (value heads 2x key heads, a_proj, A_log, dt_bias, g_proj)', () => {
+    const layer = new GatedDeltaNet(mixerOptions(16));
+    const shapes = Object.fromEntries(layer.namedParameters().map(([n, p]) => [n, p.shape]));
+    assert.deepEqual(shapes, {
+      'q_proj.weight': [16, 16],
+      'k_proj.weight': [16, 16],
+      'v_proj.weight': [32, 16],
+      'b_proj.weight': [2, 16],
+      'q_conv1d.weight': [16, 1, 4],
+      'k_conv1d.weight': [16, 1, 4],
+      'v_conv1d.weight': [32, 1, 4],
+      'o_proj.weight': [16, 32],
+      'a_proj.weight': [2, 16],
+      A_log: [2],
+      dt_bias: [2],
+      'g_proj.weight': [32, 16],
+      'o_norm.weight': [16],
+    });
+    const custom = new GatedDeltaNet(mixerOptions(16, { headDim: 6, expandV: 1.5 }));
+    assert.deepEqual([custom.headKDim, custom.headVDim], [6, 9]);
+    assert.throws(
+      () => new GatedDeltaNet(mixerOptions(16, { headDim: 5, expandV: 1.5 })),
+      /expandV 1.5 times head dim 5/,
+    );
+    assert.throws(() => new GatedDeltaNet(mixerOptions(15)), /width 15 is not divisible by 2 heads/);
+  });
+
+  test('A = exp(A_log) in (0, 16]; softplus(dt_bias) log-uniform in [1e-3, 1e-1]', () => {
+    const layer = new GatedDeltaNet(mixerOptions(64, { headDim: 4 }, 0, 64));
+    const A = Array.from(layer.A_log.data, Math.exp);
+    assert.ok(A.every((a) => a > 0 && a <= 16 * (1 + 1e-6)));
+    assert.ok(Math.abs(A.reduce((s, a) => s + a) / A.length - 8) < 2, 'A ~ U(0, 16) has mean 8');
+    const dts = Array.from(layer.dt_bias.data, (b) => Math.log1p(Math.exp(b)));
+    assert.ok(
+      dts.every((dt) => dt >= 1e-3 * 0.999 && dt <= 0.1 * 1.001),
+      'dt outside [dt_min, dt_max]',
+    );
+    const below = dts.filter((dt) => dt < 0.01).length / dts.length;
+    assert.ok(below > 0.3 && below < 0.7, `fraction below the geometric mean 0.01 is ${below}`);
+  });
+
+  test('the decay is g = -exp(A_log) softplus(a_proj x + dt_bias), so alpha = exp(g) is in (0, 1)', () => {
+    const layer = new GatedDeltaNet(mixerOptions(16));
+    const x = randn([1, 3, 16], { generator: new Generator(5) });
+    const cache = new Map<string, Tensor>();
+    layer.forward(x, ctx(null, new HookContext(new Map(), cache)));
+    const g = cache.get('blocks.0.mixer.hook_g')!.data;
+    const a = layer.a_proj.forward(x).data;
+    g.forEach((gi, i) => {
+      const h = i % 2;
+      const expected = -Math.exp(layer.A_log.data[h]) * Math.log1p(Math.exp(a[i] + layer.dt_bias.data[h]));
+      assert.ok(
+        Math.abs(gi - expected) < 1e-5 * Math.max(1, Math.abs(expected)),
+        `g[${i}] ${gi} vs ${expected}`,
+      );
+      assert.ok(gi < 0);
+    });
+  });
+});
+
+coreSuite(true);
+layerSuite('gated-deltanet', (o) => new GatedDeltaNet(o));
+modelSuite('gated-deltanet');

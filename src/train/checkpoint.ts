@@ -8,8 +8,8 @@
 // A folder without a manifest (config.json + model.safetensors + tokenizer.json, e.g. made by hand) loads
 // too, without the checksum test.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadSafetensors, parseSafetensors, serializeSafetensors, writeDirAtomic } from '../io/index.js';
 import { LanguageModel, type ModelConfig, validateConfig } from '../model/index.js';
 import { Tensor } from '../tensor/index.js';
@@ -71,6 +71,7 @@ export function saveCheckpoint(
     ]),
   );
   files['checkpoint.json'] = json({ format: FORMAT, version: VERSION, files: manifest });
+  mkdirSync(dirname(dir), { recursive: true });
   writeDirAtomic(dir, { ...parts.unlisted, ...files });
 }
 

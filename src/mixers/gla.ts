@@ -1,22 +1,71 @@
-// Gated linear attention (GLA): the decay of the state is computed from the input.
-// Not built yet: the model config accepts the name so hybrids can be declared, and construction fails
-// with a clear message until this file holds the layer.
-import { Module } from '../nn/index.js';
-import type { Tensor } from '../tensor/index.js';
-import type { Mixer, MixerContext, MixerState } from './mixer.js';
+// Gated linear attention (GLA, Yang et al. 2023), as fla's GatedLinearAttention layer with its defaults:
+// linear attention whose state forgets through a data-dependent gate, one rate per key dim.
+//   q_t, k_t, v_t, g_t = x_t W_q, x_t W_k, x_t W_v, x_t W_g           (per head of K, V = 2K dims)
+//   log alpha_t = logsigmoid(x_t W_gk1 W_gk2 + b) / 16                 (low-rank gate, rank 16)
+//   S_t = diag(alpha_t) S_{t-1} + k_t v_t^T,   o_t = S_t^T q_t / sqrt(K)
+//   out = o_proj(RMSNorm(o) * swish(g))                                 (RMSNorm per head)
+// Dividing the logsigmoid by 16 keeps alpha_t near 1 (sigmoid(0)^(1/16) = 0.958 at init), so the state
+// starts with a memory of tens of steps and the gate learns to shorten or lengthen it.
+// Chunkwise training form and recurrence: gla/kernels.ts, with the per-key decay log alpha_t.
+// Hook points: hook_q, hook_k [B, T, H, K], hook_v [B, T, H, V], hook_gk [B, T, H, K] (log alpha),
+// hook_o [B, T, H, V].
+import { Linear, Module, RMSNorm } from '../nn/index.js';
+import { mul, neg, softplus, type Tensor } from '../tensor/index.js';
+import { GlaCore, setting } from './gla/layer.js';
+import type { GlaState } from './gla/state.js';
+import type { Mixer, MixerContext } from './mixer.js';
 import type { MixerOptions } from './options.js';
 
 export class GatedLinearAttention extends Module implements Mixer {
-  constructor(_options: MixerOptions) {
+  readonly q_proj: Linear;
+  readonly k_proj: Linear;
+  readonly v_proj: Linear;
+  readonly g_proj: Linear;
+  /** fla's nn.Sequential(Linear(dim, rank, bias=False), Linear(rank, keyDim)). */
+  readonly gk_proj: [Linear, Linear];
+  readonly o_proj: Linear;
+  readonly g_norm_swish_gate: RMSNorm;
+  private readonly core: GlaCore;
+  private readonly gateLogitNormalizer: number;
+
+  /**
+   * Settings (mixerOptions): expandK 0.5, expandV 1, gateLowRankDim 16, gateLogitNormalizer 16,
+   * chunkSize 64. Projections have no bias (the gate's second layer has one), as fla's.
+   */
+  constructor(o: MixerOptions) {
     super();
-    throw new Error('mixer "gla" is not implemented yet');
+    const c = new GlaCore(o, { mixer: 'gla', expandK: 0.5, expandV: 1 });
+    this.core = c;
+    const rank = setting('gla', o.settings, 'gateLowRankDim', 16);
+    this.gateLogitNormalizer = setting('gla', o.settings, 'gateLogitNormalizer', 16);
+    const init = { bias: false, std: o.std, generator: o.generator };
+    this.q_proj = new Linear(o.dim, c.keyDim, init);
+    this.k_proj = new Linear(o.dim, c.keyDim, init);
+    this.v_proj = new Linear(o.dim, c.valueDim, init);
+    this.g_proj = new Linear(o.dim, c.valueDim, init);
+    this.gk_proj = [new Linear(o.dim, rank, init), new Linear(rank, c.keyDim, { ...init, bias: true })];
+    this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
+    this.g_norm_swish_gate = new RMSNorm(c.headV, 1e-5);
   }
 
-  forward(_x: Tensor, _ctx: MixerContext): Tensor {
-    throw new Error('mixer "gla" is not implemented yet');
+  initState(batch: number, _capacity: number): GlaState {
+    return this.core.initState(batch);
   }
 
-  initState(_batch: number, _capacity: number): MixerState {
-    throw new Error('mixer "gla" is not implemented yet');
+  forward(x: Tensor, ctx: MixerContext): Tensor {
+    const c = this.core;
+    const h = ctx.hooks;
+    const q = c.hook(h, 'hook_q', c.heads4(this.q_proj.forward(x), c.headK));
+    const k = c.hook(h, 'hook_k', c.heads4(this.k_proj.forward(x), c.headK));
+    const v = c.hook(h, 'hook_v', c.heads4(this.v_proj.forward(x), c.headV));
+    // logsigmoid(z) / n = -softplus(-z) / n
+    const logit = this.gk_proj[1].forward(this.gk_proj[0].forward(x));
+    const gk = c.hook(
+      h,
+      'hook_gk',
+      c.heads4(mul(softplus(neg(logit)), -1 / this.gateLogitNormalizer), c.headK),
+    );
+    const o = c.mix(q, k, v, { kind: 'key', g: gk }, ctx);
+    return this.o_proj.forward(c.gatedNorm(o, this.g_proj.forward(x), this.g_norm_swish_gate));
   }
 }

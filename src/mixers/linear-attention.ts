@@ -1,22 +1,72 @@
-// Linear attention (Katharopoulos et al.): an RNN whose state S += k v^T never forgets.
-// Not built yet: the model config accepts the name so hybrids can be declared, and construction fails
-// with a clear message until this file holds the layer.
-import { Module } from '../nn/index.js';
-import type { Tensor } from '../tensor/index.js';
-import type { Mixer, MixerContext, MixerState } from './mixer.js';
+// Linear attention (Katharopoulos et al. 2020), as fla's LinearAttention layer with its defaults: an RNN
+// whose matrix memory adds every key-value pair and never forgets.
+//   q_t = phi_q(x_t W_q), k_t = phi_k(x_t W_k), v_t = x_t W_v          (per head of K, V dims)
+//   S_t = S_{t-1} + k_t v_t^T,   o_t = S_t^T q_t / sqrt(K)
+//   out = o_proj(RMSNorm(o))                                            (RMSNorm per head)
+// phi is fla's default feature map, the learned elementwise product ("Hadamard") map
+// phi(x) = (x W_1 + b_1) * (x W_2 + b_2), one for queries and one for keys, shared by the heads. As fla's
+// default (do_feature_map_norm=False) there is no q.sum(k) denominator: the per-head RMSNorm keeps the
+// output's scale instead. Chunkwise training form and recurrence: gla/kernels.ts, with decay 1.
+// Hook points: hook_q, hook_k [B, T, H, K] (after phi), hook_v [B, T, H, V], hook_o [B, T, H, V].
+import { Linear, Module, RMSNorm } from '../nn/index.js';
+import { mul, type Tensor } from '../tensor/index.js';
+import { GlaCore } from './gla/layer.js';
+import type { GlaState } from './gla/state.js';
+import type { Mixer, MixerContext } from './mixer.js';
 import type { MixerOptions } from './options.js';
 
-export class LinearAttention extends Module implements Mixer {
-  constructor(_options: MixerOptions) {
+/** phi(x) = layer1(x) * layer2(x) on the last dim (fla's HadamardFeatureMap). */
+export class HadamardFeatureMap extends Module {
+  readonly layer1: Linear;
+  readonly layer2: Linear;
+
+  constructor(headDim: number, o: MixerOptions) {
     super();
-    throw new Error('mixer "linear-attention" is not implemented yet');
+    this.layer1 = new Linear(headDim, headDim, { std: o.std, generator: o.generator });
+    this.layer2 = new Linear(headDim, headDim, { std: o.std, generator: o.generator });
   }
 
-  forward(_x: Tensor, _ctx: MixerContext): Tensor {
-    throw new Error('mixer "linear-attention" is not implemented yet');
+  forward(x: Tensor): Tensor {
+    return mul(this.layer1.forward(x), this.layer2.forward(x));
+  }
+}
+
+export class LinearAttention extends Module implements Mixer {
+  readonly feature_map_q: HadamardFeatureMap;
+  readonly feature_map_k: HadamardFeatureMap;
+  readonly q_proj: Linear;
+  readonly k_proj: Linear;
+  readonly v_proj: Linear;
+  readonly norm: RMSNorm;
+  readonly o_proj: Linear;
+  private readonly core: GlaCore;
+
+  /** Settings (mixerOptions): expandK 1, expandV 1, chunkSize 64. Projections have no bias, as fla's. */
+  constructor(o: MixerOptions) {
+    super();
+    const c = new GlaCore(o, { mixer: 'linear-attention', expandK: 1, expandV: 1 });
+    this.core = c;
+    const init = { bias: false, std: o.std, generator: o.generator };
+    this.feature_map_q = new HadamardFeatureMap(c.headK, o);
+    this.feature_map_k = new HadamardFeatureMap(c.headK, o);
+    this.q_proj = new Linear(o.dim, c.keyDim, init);
+    this.k_proj = new Linear(o.dim, c.keyDim, init);
+    this.v_proj = new Linear(o.dim, c.valueDim, init);
+    this.norm = new RMSNorm(c.headV, 1e-5);
+    this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
   }
 
-  initState(_batch: number, _capacity: number): MixerState {
-    throw new Error('mixer "linear-attention" is not implemented yet');
+  initState(batch: number, _capacity: number): GlaState {
+    return this.core.initState(batch);
+  }
+
+  forward(x: Tensor, ctx: MixerContext): Tensor {
+    const c = this.core;
+    const h = ctx.hooks;
+    const q = c.hook(h, 'hook_q', this.feature_map_q.forward(c.heads4(this.q_proj.forward(x), c.headK)));
+    const k = c.hook(h, 'hook_k', this.feature_map_k.forward(c.heads4(this.k_proj.forward(x), c.headK)));
+    const v = c.hook(h, 'hook_v', c.heads4(this.v_proj.forward(x), c.headV));
+    const o = this.norm.forward(c.mix(q, k, v, { kind: 'none' }, ctx));
+    return this.o_proj.forward(o.reshape(x.shape[0], x.shape[1], c.valueDim));
   }
 }

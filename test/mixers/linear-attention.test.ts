@@ -1,0 +1,51 @@
+// Linear attention: the shared kernel with no decay against the naive recurrence, the layer against the
+// PyTorch peer, generation through its state, and a tiny model that learns.
+import { describe, test } from 'node:test';
+import { MIXERS } from '../../src/mixers/index.js';
+import {
+  assertMatchesPytorch,
+  assertParameters,
+  kernelSuite,
+  layerOptions,
+  layerSuite,
+  modelSuite,
+} from './gla-shared.js';
+
+kernelSuite('none');
+layerSuite('linear-attention');
+modelSuite('linear-attention');
+
+describe('linear-attention: as fla LinearAttention', () => {
+  test('parameters: Hadamard feature maps for q and k, bias-free projections, an RMSNorm per head', () => {
+    assertParameters(MIXERS['linear-attention'](layerOptions()), {
+      'feature_map_q.layer1.weight': [8, 8],
+      'feature_map_q.layer1.bias': [8],
+      'feature_map_q.layer2.weight': [8, 8],
+      'feature_map_q.layer2.bias': [8],
+      'feature_map_k.layer1.weight': [8, 8],
+      'feature_map_k.layer1.bias': [8],
+      'feature_map_k.layer2.weight': [8, 8],
+      'feature_map_k.layer2.bias': [8],
+      'q_proj.weight': [16, 16],
+      'k_proj.weight': [16, 16],
+      'v_proj.weight': [16, 16],
+      'norm.weight': [8],
+      'o_proj.weight': [16, 16],
+    });
+  });
+
+  test('its output equals the PyTorch peer on fixed weights', () => {
+    assertMatchesPytorch(
+      'linear-attention',
+      [
+        0.04078284, -0.08422505, 0.05371501, 0.0239585, -0.08059569, 0.06646732, 0.006021439, -0.0732232,
+        0.06515264, 0.0583639, -0.1306351, 0.08820459, 0.03167233, -0.12374, 0.10716, 0.003509823, 0.06920604,
+        0.1179378, -0.2015285, 0.1081709, 0.08016415, -0.1981126, 0.1421119, 0.03866752, 0.02859569,
+        0.1584072, -0.2063235, 0.07308139, 0.1243285, -0.2125741, 0.1141729, 0.08447571, -0.0624088,
+        0.1537789, -0.1101263, -0.03022071, 0.1440329, -0.1313798, 0.003370998, 0.1275976, 0.5153076,
+        -0.5161567, 0.06380402, 0.4445705, -0.5625982, 0.1866469, 0.3531863, -0.5829108, 0.6706368,
+        -0.5378205, -0.06721914, 0.6132382, -0.6208148, 0.08329646, 0.5273588, -0.6749764,
+      ],
+    );
+  });
+});

@@ -12,13 +12,15 @@ import { option, progress, type Row, report, row } from './_report.js';
 
 const contexts = option('contexts', '1024,4096,16384').split(',').map(Number);
 const width = Number(option('width', '128'));
-const steps = Number(option('steps', '32'));
+const steps = Number(option('steps', '20'));
+const windows = Number(option('windows', '7'));
+const capacity = (context: number) => context + steps * windows + 2;
 const vocabSize = 256;
 
 function measure(kind: MixerKind, context: number): { msPerToken: number; stateBytes: number } {
-  const model = smallModel(kind, { vocabSize, width, layers: 2, heads: 4, blockSize: context + steps + 1 });
+  const model = smallModel(kind, { vocabSize, width, layers: 2, heads: 4, blockSize: capacity(context) });
   model.eval();
-  const state = model.newState(1, context + steps + 1);
+  const state = model.newState(1, capacity(context));
   const g = new Generator(3);
   // Stand in for a prompt of `context` tokens: the cost of a step depends on how much state there is,
   // not on what it holds. Attention's cache gets random keys and values; recurrent states stay as they are.
@@ -31,9 +33,13 @@ function measure(kind: MixerKind, context: number): { msPerToken: number; stateB
   const token = new IntTensor(Int32Array.from([1]), [1, 1]);
   return noGrad(() => {
     model.forward(token, { state }); // warm-up
-    const start = performance.now();
-    for (let i = 1; i < steps; i++) model.forward(token, { state });
-    const msPerToken = (performance.now() - start) / (steps - 1);
+    // The best of several windows: the machine is shared, and the least disturbed window is the truest.
+    let msPerToken = Number.POSITIVE_INFINITY;
+    for (let w = 0; w < windows; w++) {
+      const start = performance.now();
+      for (let i = 0; i < steps; i++) model.forward(token, { state });
+      msPerToken = Math.min(msPerToken, (performance.now() - start) / steps);
+    }
     const stateBytes = state.layers.reduce((sum, s) => sum + s.bytes(), 0);
     return { msPerToken, stateBytes };
   });

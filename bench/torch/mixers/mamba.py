@@ -10,7 +10,9 @@ import torch.nn.functional as F
 
 
 class Mamba(nn.Module):
-    def __init__(self, dim, expand=2, d_state=16, d_conv=4, dt_rank=None, dt_min=0.001, dt_max=0.1, dt_floor=1e-4):
+    def __init__(
+        self, dim, expand=2, d_state=16, d_conv=4, dt_rank=None, dt_min=0.001, dt_max=0.1, dt_floor=1e-4
+    ):
         super().__init__()
         self.d_inner = int(expand * dim)
         self.d_state = d_state
@@ -24,7 +26,8 @@ class Mamba(nn.Module):
         dt = dt.clamp(min=dt_floor)
         with torch.no_grad():
             self.dt_proj.bias.copy_(dt + torch.log(-torch.expm1(-dt)))
-        self.A_log = nn.Parameter(torch.log(torch.arange(1, d_state + 1, dtype=torch.float32)).repeat(self.d_inner, 1))
+        A = torch.arange(1, d_state + 1, dtype=torch.float32).repeat(self.d_inner, 1)
+        self.A_log = nn.Parameter(torch.log(A))
         self.D = nn.Parameter(torch.ones(self.d_inner))
         self.out_proj = nn.Linear(self.d_inner, dim, bias=False)
 
@@ -40,14 +43,16 @@ class Mamba(nn.Module):
 
 def selective_scan(u, delta, A, B, C, D):
     """u, delta [b, t, d]; A [d, n]; B, C [b, t, n]; D [d] -> y [b, t, d]."""
-    batch, seq, d_inner = u.shape
+    batch, _, d_inner = u.shape
     decay = torch.exp(delta.unsqueeze(-1) * A)  # [b, t, d, n]
     drive = (delta * u).unsqueeze(-1) * B.unsqueeze(2)  # [b, t, d, n]
     h = u.new_zeros(batch, d_inner, A.shape[1])
     ys = []
-    for t in range(seq):
-        h = decay[:, t] * h + drive[:, t]
-        ys.append(torch.einsum("bdn,bn->bd", h, C[:, t]))
+    # unbind, not decay[:, t]: the backward of each index would write a zero-filled full-length gradient,
+    # making the backward quadratic in the sequence length.
+    for decay_t, drive_t, c_t in zip(decay.unbind(1), drive.unbind(1), C.unbind(1)):
+        h = decay_t * h + drive_t
+        ys.append(torch.einsum("bdn,bn->bd", h, c_t))
     return torch.stack(ys, dim=1) + u * D
 
 

@@ -1,0 +1,440 @@
+// Mamba's fused kernels (the js oracle and the math: src/mixers/mamba/kernels.ts): the selective scan
+// forward and backward, and the depthwise causal conv1d forward and backward, channels-last.
+//
+// Scan forward: each task is one batch element and a block of 16 channels and walks time once, each
+// channel's state (d_state floats) in a small buffer. Per step, the scalars of the block (delta after
+// softplus, the gate) are computed in loops vectorised over its channels, the state update in a loop
+// vectorised over d_state (one AVX-512 register at d_state 16), and C . h by a halving tree.
+// Backward: per chunk of `chunk` steps, last chunk first, and per channel, the chunk's states and decays
+// are recomputed from the checkpoint the forward saved (a few KiB, in L1), then the reverse scan runs over
+// them carrying dL/dh. gA and gD sum over the batch and gB and gC over channels, so tasks write partial
+// sums that are added up at the end: no atomics, and the same result whatever the scheduling (the
+// channel split, and so the rounding of gB and gC, follows the thread count).
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "../napi_args.h"
+#include "../parallel.h"
+#include "../vmath.h"
+
+namespace {
+
+using jl::Args;
+
+struct ScanDims {
+  int batch, seq, d_inner, d_state, chunk;
+  bool softplus;
+  int chunks;
+};
+
+ScanDims scan_dims(const Args& a, size_t i) {
+  const int32_t* d = a.i32(i, 6);
+  ScanDims s{d[0], d[1], d[2], d[3], d[4], d[5] != 0, 0};
+  if (s.batch < 0 || s.seq < 0 || s.d_inner < 0 || s.d_state <= 0 || s.chunk <= 0) a.fail("malformed dims");
+  s.chunks = (s.seq + s.chunk - 1) / s.chunk;
+  return s;
+}
+
+// Channels per forward task: a cache line of u, delta, z per step.
+constexpr int kChannelBlock = 16;
+
+// delta after its bias and (when asked) the softplus, and d(step)/d(delta): branch-free, so that the loops
+// computing them for a row of channels or a run of steps vectorise.
+inline float step_size(float raw, bool softplus) { return softplus ? jl::softplus_approx(raw) : raw; }
+inline float step_size_grad(float raw, bool softplus) {
+  return softplus ? (raw > 20.0f ? 1.0f : jl::sigmoid_approx(raw)) : 1.0f;
+}
+
+inline float silu(float x) { return x * jl::sigmoid_approx(x); }
+inline float silu_grad(float x) {
+  const float s = jl::sigmoid_approx(x);
+  return s * (1.0f + x * (1.0f - s));
+}
+
+// p[0] + ... + p[n - 1], overwriting p. At d_state 16, a halving tree of vector adds: GCC ends an `omp simd`
+// reduction with an in-order chain of scalar adds, which would cost as much as the state update itself.
+template <int kN>
+inline float sum_of(float* p, int n_rt) {
+  if constexpr (kN == 16) {
+#pragma omp simd
+    for (int n = 0; n < 8; n++) p[n] += p[n + 8];
+#pragma omp simd
+    for (int n = 0; n < 4; n++) p[n] += p[n + 4];
+    return (p[0] + p[2]) + (p[1] + p[3]);
+  } else {
+    float s = 0;
+    for (int n = 0; n < n_rt; n++) s += p[n];
+    return s;
+  }
+}
+
+// The state update of one channel for one step, vectorised over d_state: h = exp(dt a) h + dx b; returns
+// C . h (prod: scratch of d_state floats). kN > 0 fixes d_state at compile time (one AVX-512 register at
+// 16), 0 reads it from n_rt.
+template <int kN>
+inline float scan_step(float* h, const float* a, const float* bt, const float* ct, float dt, float dx, float* prod,
+                       int n_rt) {
+  const int N = kN > 0 ? kN : n_rt;
+#pragma omp simd
+  for (int n = 0; n < N; n++) {
+    h[n] = jl::exp_approx(dt * a[n]) * h[n] + dx * bt[n];
+    prod[n] = ct[n] * h[n];
+  }
+  return sum_of<kN>(prod, N);
+}
+
+template <int kN>
+void scan_forward(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+                  const float* z, const float* bias, const float* h0, float* out, float* last, float* ckpt,
+                  const ScanDims& s) {
+  const int N = kN > 0 ? kN : s.d_state, Di = s.d_inner, T = s.seq;
+  const int blocks = (Di + kChannelBlock - 1) / kChannelBlock;
+  jl::parallel_for(s.batch * blocks, [&](int task) {
+    const int b = task / blocks, c0 = (task % blocks) * kChannelBlock, nc = std::min(kChannelBlock, Di - c0);
+    std::vector<float> state(static_cast<size_t>(nc) * N), prod(N);
+    for (int c = 0; c < nc; c++) {
+      float* h = state.data() + static_cast<size_t>(c) * N;
+      if (h0) std::memcpy(h, h0 + (static_cast<long>(b) * Di + c0 + c) * N, N * sizeof(float));
+      else std::fill(h, h + N, 0.0f);
+    }
+    float dt[kChannelBlock], y[kChannelBlock];
+    for (int t = 0; t < T; t++) {
+      const long row = static_cast<long>(b) * T + t;
+      const float* bt = B + row * N;
+      const float* ct = C + row * N;
+      const float* ur = u + row * Di + c0;
+      const float* dr = delta + row * Di + c0;
+      if (ckpt && t % s.chunk == 0) {
+        for (int c = 0; c < nc; c++) {
+          std::memcpy(ckpt + ((static_cast<long>(b) * Di + c0 + c) * s.chunks + t / s.chunk) * N,
+                      state.data() + static_cast<size_t>(c) * N, N * sizeof(float));
+        }
+      }
+#pragma omp simd
+      for (int c = 0; c < nc; c++) dt[c] = step_size(dr[c] + (bias ? bias[c0 + c] : 0.0f), s.softplus);
+      for (int c = 0; c < nc; c++) {
+        y[c] = scan_step<kN>(state.data() + static_cast<size_t>(c) * N, A + static_cast<long>(c0 + c) * N, bt, ct,
+                             dt[c], dt[c] * ur[c], prod.data(), N);
+      }
+      const float* zr = z + row * Di + c0;
+      float* o = out + row * Di + c0;
+#pragma omp simd
+      for (int c = 0; c < nc; c++) o[c] = (y[c] + D[c0 + c] * ur[c]) * silu(zr[c]);
+    }
+    for (int c = 0; c < nc; c++) {
+      std::memcpy(last + (static_cast<long>(b) * Di + c0 + c) * N, state.data() + static_cast<size_t>(c) * N,
+                  N * sizeof(float));
+    }
+  });
+}
+
+struct ScanGrads {
+  float *gu, *gdelta, *gA, *gB, *gC, *gD, *gz;
+};
+
+template <int kN>
+void scan_backward(const float* u, const float* delta, const float* A, const float* B, const float* C, const float* D,
+                   const float* z, const float* bias, const float* ckpt, const float* gout, const ScanGrads& g,
+                   const ScanDims& s) {
+  const int N = kN > 0 ? kN : s.d_state, Di = s.d_inner, T = s.seq, K = s.chunk;
+  const long rows = static_cast<long>(s.batch) * T;
+  // Enough tasks to keep every thread busy, and no more channel blocks than needed: each block beyond the
+  // first costs a partial copy of gB and gC.
+  const int batch = std::max(s.batch, 1);
+  const int per_batch = std::max(1, std::min((4 * jl::num_threads() + batch - 1) / batch, (Di + 7) / 8));
+  const int width = std::max(1, (Di + per_batch - 1) / per_batch);
+  const int blocks = (Di + width - 1) / width;
+  std::vector<float> part_bc(blocks > 1 ? static_cast<size_t>(blocks) * 2 * rows * N : 0);
+  if (blocks <= 1) {
+    std::fill(g.gB, g.gB + rows * N, 0.0f);
+    std::fill(g.gC, g.gC + rows * N, 0.0f);
+  }
+  std::vector<float> part_a(static_cast<size_t>(s.batch) * Di * N, 0.0f);
+  std::vector<float> part_d(static_cast<size_t>(s.batch) * Di, 0.0f);
+  jl::parallel_for(s.batch * blocks, [&](int task) {
+    const int b = task / blocks, blk = task % blocks;
+    const int c0 = blk * width, c1 = std::min(Di, c0 + width);
+    float* gb_rows = (blocks > 1 ? part_bc.data() + static_cast<size_t>(blk) * 2 * rows * N : g.gB) +
+                     static_cast<long>(b) * T * N;
+    float* gc_rows = (blocks > 1 ? part_bc.data() + (static_cast<size_t>(blk) * 2 + 1) * rows * N : g.gC) +
+                     static_cast<long>(b) * T * N;
+    // Per step of the chunk: states, decays, and the scalars of the step (y before the gate, dt, its
+    // derivative, x, the gate silu(z) and its derivative).
+    std::vector<float> hs(static_cast<size_t>(K) * N), as(static_cast<size_t>(K) * N);
+    std::vector<float> ys(K), dts(K), dsteps(K), xs(K), gates(K), dgates(K), p1(N), p2(N);
+    std::vector<float> carry(static_cast<size_t>(c1 - c0) * N, 0.0f);  // dL/dh_t from later steps, per channel
+    for (int k = s.chunks - 1; k >= 0; k--) {
+      const int t0 = k * K, len = std::min(K, T - t0);
+      const long first = (static_cast<long>(b) * T + t0) * Di;  // element (b, t0, 0)
+      for (int c = c0; c < c1; c++) {
+        const float* a_c = A + static_cast<long>(c) * N;
+        const float* h_start = ckpt + ((static_cast<long>(b) * Di + c) * s.chunks + k) * N;
+        const float bias_c = bias ? bias[c] : 0.0f;
+#pragma omp simd
+        for (int j = 0; j < len; j++) {
+          const long i = first + static_cast<long>(j) * Di + c;
+          const float raw = delta[i] + bias_c;
+          dts[j] = step_size(raw, s.softplus);
+          dsteps[j] = step_size_grad(raw, s.softplus);
+          xs[j] = u[i];
+          gates[j] = silu(z[i]);
+          dgates[j] = silu_grad(z[i]);
+        }
+        // Recompute the chunk's states and decays from its checkpoint.
+        const float* prev = h_start;
+        for (int j = 0; j < len; j++) {
+          const long row = static_cast<long>(b) * T + t0 + j;
+          const float* bt = B + row * N;
+          const float* ct = C + row * N;
+          float* h = hs.data() + static_cast<size_t>(j) * N;
+          float* a = as.data() + static_cast<size_t>(j) * N;
+          const float dt = dts[j], dx = dt * xs[j];
+#pragma omp simd
+          for (int n = 0; n < N; n++) {
+            a[n] = jl::exp_approx(dt * a_c[n]);
+            h[n] = a[n] * prev[n] + dx * bt[n];
+            p1[n] = ct[n] * h[n];
+          }
+          ys[j] = sum_of<kN>(p1.data(), N) + D[c] * xs[j];
+          prev = h;
+        }
+        // Reverse over the chunk, carrying dL/dh.
+        float* gh = carry.data() + static_cast<size_t>(c - c0) * N;
+        float* ga = part_a.data() + (static_cast<long>(b) * Di + c) * N;
+        float gd_acc = 0;
+        for (int j = len - 1; j >= 0; j--) {
+          const int t = t0 + j;
+          const long row = static_cast<long>(b) * T + t, i = row * Di + c;
+          const float* bt = B + row * N;
+          const float* ct = C + row * N;
+          const float* h = hs.data() + static_cast<size_t>(j) * N;
+          const float* hp = j > 0 ? hs.data() + static_cast<size_t>(j - 1) * N : h_start;
+          const float* a = as.data() + static_cast<size_t>(j) * N;
+          float* gbt = gb_rows + static_cast<long>(t) * N;
+          float* gct = gc_rows + static_cast<long>(t) * N;
+          const float gy = gout[i] * gates[j];
+          g.gz[i] = gout[i] * ys[j] * dgates[j];
+          const float x = xs[j], dt = dts[j], dx = dt * x;
+          gd_acc += gy * x;
+#pragma omp simd
+          for (int n = 0; n < N; n++) {
+            const float gn = gh[n] + gy * ct[n];
+            gct[n] += gy * h[n];
+            const float gexp = gn * hp[n] * a[n];  // dL/d(dt a[n])
+            ga[n] += gexp * dt;
+            gbt[n] += gn * dx;
+            p1[n] = gn * bt[n];
+            p2[n] = gexp * a_c[n];
+            gh[n] = gn * a[n];
+          }
+          const float gx = sum_of<kN>(p1.data(), N);  // dL/d(dt x)
+          g.gu[i] = gy * D[c] + gx * dt;
+          g.gdelta[i] = (sum_of<kN>(p2.data(), N) + gx * x) * dsteps[j];
+        }
+        part_d[static_cast<long>(b) * Di + c] += gd_acc;
+      }
+    }
+  });
+  // Add up the partial sums.
+  jl::parallel_for(Di, [&](int c) {
+    float* ga = g.gA + static_cast<long>(c) * N;
+    float gd = 0;
+    std::fill(ga, ga + N, 0.0f);
+    for (int b = 0; b < s.batch; b++) {
+      const float* p = part_a.data() + (static_cast<long>(b) * Di + c) * N;
+      for (int n = 0; n < N; n++) ga[n] += p[n];
+      gd += part_d[static_cast<long>(b) * Di + c];
+    }
+    g.gD[c] = gd;
+  });
+  if (blocks > 1) {
+    const long span = rows * N;
+    const int pieces = static_cast<int>(std::min<long>(rows, 256));
+    jl::parallel_for(pieces, [&](int p) {
+      const long from = span * p / pieces, to = span * (p + 1) / pieces;
+      for (int which = 0; which < 2; which++) {
+        float* dst = which == 0 ? g.gB : g.gC;
+        std::fill(dst + from, dst + to, 0.0f);
+        for (int blk = 0; blk < blocks; blk++) {
+          const float* src = part_bc.data() + (static_cast<size_t>(blk) * 2 + which) * span;
+#pragma omp simd
+          for (long e = from; e < to; e++) dst[e] += src[e];
+        }
+      }
+    });
+  }
+}
+
+// Channels per conv task: the inner loops run over these, contiguous in memory.
+constexpr int kConvBlock = 32;
+
+// weight [C, K] to [K, C], so that the loops over channels read it contiguously.
+std::vector<float> transpose_weight(const float* w, int C, int K) {
+  std::vector<float> wt(static_cast<size_t>(K) * C);
+  for (int c = 0; c < C; c++)
+    for (int k = 0; k < K; k++) wt[static_cast<size_t>(k) * C + c] = w[static_cast<long>(c) * K + k];
+  return wt;
+}
+
+// What one conv task reads: per tap k, the input row at time t - K + 1 + k (before t = 0 a row of the
+// window, or zeros), and the block's pre-activations bias + sum_k w[k] row_k.
+struct ConvRows {
+  const float *x, *window, *wt, *bias;
+  int T, C, K;
+  std::vector<const float*> rows;
+  std::vector<float> zeros;
+
+  ConvRows(const float* x_, const float* window_, const float* wt_, const float* bias_, int T_, int C_, int K_)
+      : x(x_), window(window_), wt(wt_), bias(bias_), T(T_), C(C_), K(K_), rows(K_), zeros(C_, 0.0f) {}
+
+  void at(int b, int t) {
+    for (int k = 0; k < K; k++) {
+      const int src = t - K + 1 + k;
+      rows[k] = src >= 0   ? x + (static_cast<long>(b) * T + src) * C
+                : window ? window + (static_cast<long>(b) * (K - 1) + K - 1 + src) * C
+                         : zeros.data();
+    }
+  }
+
+  void pre(int c0, int nc, float* acc) const {
+#pragma omp simd
+    for (int c = 0; c < nc; c++) acc[c] = bias ? bias[c0 + c] : 0.0f;
+    for (int k = 0; k < K; k++) {
+      const float* row = rows[k] + c0;
+      const float* w = wt + static_cast<long>(k) * C + c0;
+#pragma omp simd
+      for (int c = 0; c < nc; c++) acc[c] += w[c] * row[c];
+    }
+  }
+};
+
+void conv_forward(const float* x, const float* w, const float* bias, const float* window, float* out, int batch, int T,
+                  int C, int K, bool act_silu) {
+  const std::vector<float> wt = transpose_weight(w, C, K);
+  const int blocks = (C + kConvBlock - 1) / kConvBlock;
+  jl::parallel_for(batch * blocks, [&](int task) {
+    const int b = task / blocks, c0 = (task % blocks) * kConvBlock, nc = std::min(kConvBlock, C - c0);
+    ConvRows in(x, window, wt.data(), bias, T, C, K);
+    for (int t = 0; t < T; t++) {
+      float* o = out + (static_cast<long>(b) * T + t) * C + c0;
+      in.at(b, t);
+      in.pre(c0, nc, o);
+      if (act_silu) {
+#pragma omp simd
+        for (int c = 0; c < nc; c++) o[c] = silu(o[c]);
+      }
+    }
+  });
+}
+
+// Each task owns a block of channels across the whole batch, so gweight and gbias need no partial sums;
+// gx[src] collects gpre[t] w[k] from the K steps t that read src, all inside the task.
+void conv_backward(const float* x, const float* w, const float* bias, const float* window, const float* gout, float* gx,
+                   float* gw, float* gbias, int batch, int T, int C, int K, bool act_silu) {
+  const std::vector<float> wt = transpose_weight(w, C, K);
+  const int blocks = (C + kConvBlock - 1) / kConvBlock;
+  jl::parallel_for(blocks, [&](int blk) {
+    const int c0 = blk * kConvBlock, nc = std::min(kConvBlock, C - c0);
+    float gpre[kConvBlock], gb[kConvBlock] = {};
+    std::vector<float> gwt(static_cast<size_t>(K) * kConvBlock, 0.0f);
+    ConvRows in(x, window, wt.data(), bias, T, C, K);
+    for (int b = 0; b < batch; b++) {
+      for (int t = 0; t < T; t++) std::fill_n(gx + (static_cast<long>(b) * T + t) * C + c0, nc, 0.0f);
+      for (int t = 0; t < T; t++) {
+        const float* go = gout + (static_cast<long>(b) * T + t) * C + c0;
+        in.at(b, t);
+        if (act_silu) {
+          in.pre(c0, nc, gpre);
+#pragma omp simd
+          for (int c = 0; c < nc; c++) gpre[c] = go[c] * silu_grad(gpre[c]);
+        } else {
+          std::copy(go, go + nc, gpre);
+        }
+#pragma omp simd
+        for (int c = 0; c < nc; c++) gb[c] += gpre[c];
+        for (int k = 0; k < K; k++) {
+          const int src = t - K + 1 + k;
+          const float* row = in.rows[k] + c0;
+          float* gwk = gwt.data() + static_cast<size_t>(k) * kConvBlock;
+#pragma omp simd
+          for (int c = 0; c < nc; c++) gwk[c] += gpre[c] * row[c];
+          if (src < 0) continue;
+          float* gxr = gx + (static_cast<long>(b) * T + src) * C + c0;
+          const float* wk = wt.data() + static_cast<long>(k) * C + c0;
+#pragma omp simd
+          for (int c = 0; c < nc; c++) gxr[c] += gpre[c] * wk[c];
+        }
+      }
+    }
+    for (int c = 0; c < nc; c++) {
+      if (gbias) gbias[c0 + c] = gb[c];
+      for (int k = 0; k < K; k++) gw[static_cast<long>(c0 + c) * K + k] = gwt[static_cast<size_t>(k) * kConvBlock + c];
+    }
+  });
+}
+
+// selectiveScan(u, delta, A, B, C, D, z, deltaBias?, h0?, out, last, checkpoints?, dims)
+void selective_scan(const Args& a) {
+  const ScanDims s = scan_dims(a, 12);
+  const size_t tokens = static_cast<size_t>(s.batch) * s.seq;
+  const size_t act = tokens * s.d_inner, sel = tokens * s.d_state;
+  const size_t states = static_cast<size_t>(s.batch) * s.d_inner * s.d_state;
+  const auto forward = s.d_state == 16 ? scan_forward<16> : scan_forward<0>;
+  forward(a.f32(0, act), a.f32(1, act), a.f32(2, static_cast<size_t>(s.d_inner) * s.d_state), a.f32(3, sel),
+          a.f32(4, sel), a.f32(5, s.d_inner), a.f32(6, act), a.f32_or_null(7, s.d_inner), a.f32_or_null(8, states),
+          a.f32(9, act), a.f32(10, states), a.f32_or_null(11, states * s.chunks), s);
+}
+
+// selectiveScanGrad(u, delta, A, B, C, D, z, deltaBias?, checkpoints, gOut, gu, gDelta, gA, gB, gC, gD, gz, dims)
+void selective_scan_grad(const Args& a) {
+  const ScanDims s = scan_dims(a, 17);
+  const size_t tokens = static_cast<size_t>(s.batch) * s.seq;
+  const size_t act = tokens * s.d_inner, sel = tokens * s.d_state;
+  const size_t a_size = static_cast<size_t>(s.d_inner) * s.d_state;
+  const size_t states = static_cast<size_t>(s.batch) * s.d_inner * s.d_state;
+  const ScanGrads g{a.f32(10, act), a.f32(11, act), a.f32(12, a_size), a.f32(13, sel),
+                    a.f32(14, sel), a.f32(15, s.d_inner), a.f32(16, act)};
+  const auto backward = s.d_state == 16 ? scan_backward<16> : scan_backward<0>;
+  backward(a.f32(0, act), a.f32(1, act), a.f32(2, a_size), a.f32(3, sel), a.f32(4, sel), a.f32(5, s.d_inner),
+           a.f32(6, act), a.f32_or_null(7, s.d_inner), a.f32(8, states * s.chunks), a.f32(9, act), g, s);
+}
+
+struct ConvDims {
+  int batch, seq, channels, width;
+};
+
+ConvDims conv_dims(const Args& a, size_t i) {
+  ConvDims d{static_cast<int>(a.integer(i)), static_cast<int>(a.integer(i + 1)), static_cast<int>(a.integer(i + 2)),
+             static_cast<int>(a.integer(i + 3))};
+  if (d.width < 1) a.fail("width must be at least 1");
+  return d;
+}
+
+// causalConv1d(x, weight, bias?, window?, out, batch, seq, channels, width, silu)
+void causal_conv1d(const Args& a) {
+  const ConvDims d = conv_dims(a, 5);
+  const size_t n = static_cast<size_t>(d.batch) * d.seq * d.channels;
+  const size_t win = static_cast<size_t>(d.batch) * (d.width - 1) * d.channels;
+  conv_forward(a.f32(0, n), a.f32(1, static_cast<size_t>(d.channels) * d.width), a.f32_or_null(2, d.channels),
+               a.f32_or_null(3, win), a.f32(4, n), d.batch, d.seq, d.channels, d.width, a.flag(9));
+}
+
+// causalConv1dGrad(x, weight, bias?, window?, gOut, gx, gWeight, gBias?, batch, seq, channels, width, silu)
+void causal_conv1d_grad(const Args& a) {
+  const ConvDims d = conv_dims(a, 8);
+  const size_t n = static_cast<size_t>(d.batch) * d.seq * d.channels;
+  const size_t win = static_cast<size_t>(d.batch) * (d.width - 1) * d.channels;
+  const size_t wsize = static_cast<size_t>(d.channels) * d.width;
+  conv_backward(a.f32(0, n), a.f32(1, wsize), a.f32_or_null(2, d.channels), a.f32_or_null(3, win), a.f32(4, n),
+                a.f32(5, n), a.f32(6, wsize), a.f32_or_null(7, d.channels), d.batch, d.seq, d.channels, d.width,
+                a.flag(12));
+}
+
+}  // namespace
+
+JL_EXPORT("mamba.selectiveScan", selective_scan);
+JL_EXPORT("mamba.selectiveScanGrad", selective_scan_grad);
+JL_EXPORT("mamba.causalConv1d", causal_conv1d);
+JL_EXPORT("mamba.causalConv1dGrad", causal_conv1d_grad);

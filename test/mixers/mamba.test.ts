@@ -1,0 +1,323 @@
+// The Mamba mixer: reference inits, the fused layer against the step-by-step reference (outputs and every
+// gradient), generation through the constant-size state against the full forward, hooks, and a tiny
+// language model with Mamba layers that learns and generates.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { mambaReference } from '../../src/mixers/mamba/reference.js';
+import { Mamba, MambaState } from '../../src/mixers/mamba.js';
+import type { MixerOptions } from '../../src/mixers/options.js';
+import { LanguageModel, type MixerKind, makeConfig } from '../../src/model/index.js';
+import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
+import {
+  cat,
+  fromArray,
+  Generator,
+  IntTensor,
+  linear,
+  noGrad,
+  randint,
+  randn,
+  slice,
+  split,
+  type Tensor,
+} from '../../src/tensor/index.js';
+import { AdamW } from '../../src/train/index.js';
+import { assertClose, backends, withBackend } from '../helpers.js';
+
+const TOL = 1e-4;
+
+function options(dim: number, settings: Record<string, number> = {}, seed = 0): MixerOptions {
+  return {
+    dim,
+    name: 'blocks.0.mixer',
+    heads: 2,
+    bias: true,
+    std: 0.2,
+    projStd: 0.1,
+    rotary: null,
+    generator: new Generator(seed),
+    settings,
+  };
+}
+
+const ctx = (state: MambaState | null = null, pos = 0, hooks = NO_HOOKS) => ({ hooks, state, pos });
+
+describe('mamba: parameters and their reference inits', () => {
+  test('names, shapes and defaults (expand 2, d_state 16, d_conv 4, dt_rank ceil(dim / 16))', () => {
+    const layer = new Mamba(options(40));
+    const shapes = Object.fromEntries(layer.namedParameters().map(([n, p]) => [n, p.shape]));
+    assert.deepEqual(shapes, {
+      'in_proj.weight': [160, 40],
+      'in_proj.bias': [160],
+      'conv1d.weight': [80, 1, 4],
+      'conv1d.bias': [80],
+      'x_proj.weight': [3 + 32, 80],
+      'dt_proj.weight': [80, 3],
+      'dt_proj.bias': [80],
+      A_log: [80, 16],
+      D: [80],
+      'out_proj.weight': [40, 80],
+      'out_proj.bias': [40],
+    });
+    const small = new Mamba(options(8, { expand: 1.5, dState: 3, convSize: 2, dtRank: 5 }));
+    assert.deepEqual([small.dInner, small.dState, small.dConv, small.dtRank], [12, 3, 2, 5]);
+  });
+
+  test('A = -(1..d_state) per channel, D = 1, softplus(dt bias) log-uniform in [0.001, 0.1]', () => {
+    const layer = new Mamba(options(64));
+    for (let c = 0; c < layer.dInner; c++) {
+      for (let n = 0; n < layer.dState; n++) {
+        assert.ok(Math.abs(Math.exp(layer.A_log.data[c * layer.dState + n]) - (n + 1)) < 1e-5);
+      }
+    }
+    assert.ok(layer.D.data.every((d) => d === 1));
+    const dts = Array.from(layer.dt_proj.bias?.data ?? [], (b) => Math.log1p(Math.exp(b)));
+    assert.ok(
+      dts.every((dt) => dt >= 0.001 * 0.999 && dt <= 0.1 * 1.001),
+      'dt outside [dt_min, dt_max]',
+    );
+    // Log-uniform: about half the channels below the geometric mean 0.01.
+    const below = dts.filter((dt) => dt < 0.01).length / dts.length;
+    assert.ok(below > 0.35 && below < 0.65, `fraction below 0.01 is ${below}`);
+    const bound = 1 / Math.sqrt(layer.dtRank);
+    assert.ok(layer.dt_proj.weight.data.every((w) => Math.abs(w) <= bound));
+    assert.ok(layer.conv1d.weight.data.every((w) => Math.abs(w) <= 0.5));
+  });
+
+  test('bad settings and inputs are named', () => {
+    assert.throws(
+      () => new Mamba(options(8, { dState: 0 })),
+      /mamba: setting dState must be a positive integer/,
+    );
+    assert.throws(
+      () => new Mamba(options(8, { convSize: 2.5 })),
+      /setting convSize must be a positive integer/,
+    );
+    assert.throws(() => new Mamba(options(8, { expand: -1 })), /setting expand must make/);
+    const layer = new Mamba(options(8, { dState: 4 }));
+    assert.throws(() => layer.forward(randn([1, 3, 7]), ctx()), /mamba: expected x \[batch, seq, 8\]/);
+    assert.throws(
+      () => layer.forward(randn([2, 3, 8]), ctx(layer.initState(1, 10))),
+      /mamba: state is for batch 1/,
+    );
+    assert.throws(
+      () =>
+        layer.forward(randn([1, 3, 8]), {
+          hooks: NO_HOOKS,
+          state: { kind: 'kv-cache', bytes: () => 0 },
+          pos: 0,
+        }),
+      /expected a mamba state, got a kv-cache/,
+    );
+  });
+});
+
+// Output of bench/torch/mixers/mamba.py (PyTorch 2.13, float32) with parameter p (in the order below) set to
+// 0.5 sin(1.3 i + 0.7 p) element-wise and x = cos(0.37 i), dim 4, d_state 2, batch 2, seq 6.
+const TORCH_OUT = [
+  0.002741279, -0.01430883, 0.01331278, -0.0006276872, -0.03614469, -0.002047667, 0.03844211, -0.04108316,
+  0.01151248, 0.004754227, -0.01684657, 0.0141471, 0.04470041, 0.03891797, -0.08836515, 0.06022495,
+  0.01677847, -0.01297197, -0.00222432, 0.01546759, -0.02179395, -0.001748509, 0.02375573, -0.02490467,
+  -0.01220674, 0.00371959, 0.00803348, -0.0127329, 0.04032658, 0.02681023, -0.07040681, 0.052184, 0.01931047,
+  0.000632925, -0.02002059, 0.02182954, -0.00982309, -0.01172239, 0.02297525, -0.01405511, -0.02967624,
+  0.005865507, 0.02309533, -0.03177774, 0.04937785, 0.01886519, -0.07054399, 0.06028295,
+];
+
+describe('mamba: same output as the PyTorch layer', () => {
+  test("with the same weights (loaded by name: the names and layouts are PyTorch's)", () => {
+    const layer = new Mamba({ ...options(4, { dState: 2 }), bias: false });
+    const params = new Map(layer.namedParameters());
+    const order = [
+      'in_proj.weight',
+      'conv1d.weight',
+      'conv1d.bias',
+      'x_proj.weight',
+      'dt_proj.weight',
+      'dt_proj.bias',
+      'A_log',
+      'D',
+      'out_proj.weight',
+    ];
+    assert.deepEqual([...params.keys()].sort(), [...order].sort());
+    order.forEach((name, p) => {
+      const data = params.get(name)?.data as Float32Array;
+      for (let i = 0; i < data.length; i++) data[i] = 0.5 * Math.sin(1.3 * i + 0.7 * p);
+    });
+    const x = fromArray(
+      Float32Array.from({ length: 48 }, (_, i) => Math.cos(0.37 * i)),
+      [2, 6, 4],
+    );
+    for (const backend of backends()) {
+      withBackend(backend, () => {
+        assertClose(layer.forward(x, ctx()).data, TORCH_OUT, 1e-5, `${backend} output`);
+      });
+    }
+  });
+});
+
+describe('mamba: fused layer equals the step-by-step reference', () => {
+  for (const seq of [1, 63, 100, 1000]) {
+    test(`length ${seq}: output and the gradients of the input and every parameter`, () => {
+      const g = new Generator(seq);
+      const layer = new Mamba(options(8, { dState: 4 }, seq));
+      const x = randn([2, seq, 8], { generator: g, requiresGrad: true });
+      const gOut = randn([2, seq, 8], { generator: g });
+      const params = layer.namedParameters();
+      const grads = () =>
+        [x.grad as Tensor, ...params.map(([, p]) => p.grad as Tensor)].map((t) => t.data.slice());
+      const ref = mambaReference(layer, x).out;
+      ref.backward(gOut);
+      const refGrads = grads();
+      for (const backend of backends()) {
+        withBackend(backend, () => {
+          layer.zeroGrad();
+          x.grad = null;
+          const out = layer.forward(x, ctx());
+          assertClose(out.data, ref.data, TOL, `${backend} output`);
+          out.backward(gOut);
+          grads().forEach((gr, i) => {
+            assertClose(gr, refGrads[i], TOL, `${backend} gradient of ${i === 0 ? 'x' : params[i - 1][0]}`);
+          });
+        });
+      }
+    });
+  }
+});
+
+describe('mamba: generation through the state equals the full forward', () => {
+  for (const seq of [1, 63, 100, 1000]) {
+    test(`length ${seq}: prefill then one token at a time; final SSM state and conv window`, () =>
+      noGrad(() => {
+        const layer = new Mamba(options(8, { dState: 4 }, 7 + seq));
+        const batch = 2;
+        const x = randn([batch, seq, 8], { generator: new Generator(seq + 1) });
+        const ref = mambaReference(layer, x);
+        const convInputs = split(linear(x, layer.in_proj.weight, layer.in_proj.bias), layer.dInner, 2)[0];
+        for (const backend of backends()) {
+          withBackend(backend, () => {
+            const full = layer.forward(x, ctx());
+            assertClose(full.data, ref.out.data, TOL, `${backend} full forward`);
+            const state = layer.initState(batch, seq);
+            const prefill = Math.min(seq, 5);
+            const pieces = [layer.forward(slice(x, 1, 0, prefill), ctx(state))];
+            for (let t = prefill; t < seq; t++)
+              pieces.push(layer.forward(slice(x, 1, t, t + 1), ctx(state, t)));
+            assertClose(cat(pieces, 1).data, full.data, TOL, `${backend} stepped outputs`);
+            assertClose(state.ssm, ref.lastState.data, TOL, `${backend} final SSM state`);
+            // The window holds the last d_conv - 1 conv inputs (zeros before the first token).
+            const keep = layer.dConv - 1;
+            const expected = new Float32Array(batch * keep * layer.dInner);
+            for (let b = 0; b < batch; b++) {
+              for (let j = 0; j < keep; j++) {
+                const t = seq - keep + j;
+                if (t < 0) continue;
+                const row = convInputs.data.subarray(
+                  (b * seq + t) * layer.dInner,
+                  (b * seq + t + 1) * layer.dInner,
+                );
+                expected.set(row, (b * keep + j) * layer.dInner);
+              }
+            }
+            assertClose(state.conv, expected, 1e-6, `${backend} conv window`);
+            assert.equal(state.bytes(), 4 * batch * layer.dInner * (layer.dState + keep));
+          });
+        }
+      }));
+  }
+});
+
+describe('mamba: hooks', () => {
+  test('every hook point sees its activation, and the hooked path (delta unfused) equals the fused one', () => {
+    const layer = new Mamba(options(8, { dState: 4 }));
+    const x = randn([2, 9, 8], { generator: new Generator(2), requiresGrad: true });
+    const plain = layer.forward(x, ctx());
+    const cache = new Map<string, Tensor>();
+    const hooked = layer.forward(x, ctx(null, 0, new HookContext(new Map(), cache)));
+    assertClose(hooked.data, plain.data, 1e-5, 'hooked output');
+    const shapes = Object.fromEntries([...cache].map(([n, t]) => [n, t.shape]));
+    assert.deepEqual(shapes, {
+      'blocks.0.mixer.hook_conv': [2, 9, 16],
+      'blocks.0.mixer.hook_delta': [2, 9, 16],
+      'blocks.0.mixer.hook_B': [2, 9, 4],
+      'blocks.0.mixer.hook_C': [2, 9, 4],
+      'blocks.0.mixer.hook_y': [2, 9, 16],
+    });
+    // delta is softplus(dt_proj(dt)): positive; and zeroing C silences the SSM part of y.
+    assert.ok(cache.get('blocks.0.mixer.hook_delta')?.data.every((d) => d > 0));
+    const zeroC = new HookContext(
+      new Map([['blocks.0.mixer.hook_C', [(t: Tensor) => t.withData(new Float32Array(t.numel()))]]]),
+    );
+    const ablated = layer.forward(x, ctx(null, 0, zeroC));
+    assert.ok(ablated.data.some((v, i) => Math.abs(v - plain.data[i]) > 1e-4));
+    // Gradients flow through the unfused delta too.
+    hooked.backward(randn(hooked.shape, { generator: new Generator(3) }));
+    assert.ok(layer.dt_proj.bias?.grad?.data.some((v) => v !== 0));
+  });
+});
+
+describe('mamba: a tiny language model', () => {
+  const tiny = (mixer: MixerKind | MixerKind[]) =>
+    makeConfig({
+      vocabSize: 12,
+      blockSize: 64,
+      nLayer: 2,
+      nHead: 2,
+      nEmbd: 16,
+      mixer,
+      mixerOptions: { dState: 8 },
+    });
+
+  test('learns a repetitive text: the loss falls in a few dozen steps', () => {
+    const model = new LanguageModel(tiny('mamba'), { seed: 1 });
+    const text = 'the cat sat. '.repeat(20);
+    const vocab = [...new Set(text)];
+    const ids = Int32Array.from(text, (ch) => vocab.indexOf(ch));
+    const seq = 48;
+    const batch = (starts: number[]) => [
+      new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s, s + seq)])), [
+        starts.length,
+        seq,
+      ]),
+      new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s + 1, s + seq + 1)])), [
+        starts.length,
+        seq,
+      ]),
+    ];
+    const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
+    const g = new Generator(4);
+    const losses: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      const [x, y] = batch(Array.from({ length: 4 }, () => g.randint(ids.length - seq - 1)));
+      opt.zeroGrad();
+      const loss = model.loss(x, y);
+      loss.backward();
+      opt.step();
+      losses.push(loss.item());
+    }
+    const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
+    const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
+    assert.ok(last < first / 3, `loss fell from ${first.toFixed(3)} only to ${last.toFixed(3)}`);
+  });
+
+  for (const mixer of ['mamba', ['attention', 'mamba']] satisfies (MixerKind | MixerKind[])[]) {
+    test(`generation through the state gives the full forward's logits (${JSON.stringify(mixer)})`, () =>
+      noGrad(() => {
+        const model = new LanguageModel(tiny(mixer), { seed: 6 });
+        const ids = randint(0, 12, [2, 20], new Generator(7));
+        const full = model.forward(ids);
+        const state = model.newState(2, 32);
+        const pieces = [model.forward(columns(ids, 0, 6), { state })];
+        for (let t = 6; t < 20; t++) pieces.push(model.forward(columns(ids, t, t + 1), { state }));
+        assert.equal(state.pos, 20);
+        assert.ok(state.layers.some((l) => l instanceof MambaState));
+        assertClose(cat(pieces, 1).data, full.data, TOL, 'logits');
+      }));
+  }
+});
+
+function columns(ids: IntTensor, from: number, to: number): IntTensor {
+  const [batch, seq] = ids.shape;
+  const out = new Int32Array(batch * (to - from));
+  for (let b = 0; b < batch; b++) out.set(ids.data.subarray(b * seq + from, b * seq + to), b * (to - from));
+  return new IntTensor(out, [batch, to - from]);
+}

@@ -15,3 +15,19 @@ export const normal = (shape: number[], std: number, g: Generator = defaultGener
   parameter(shape, () => std * g.normal());
 
 export const constant = (shape: number[], value: number): Tensor => parameter(shape, () => value);
+
+/**
+ * Parameters that must not be weight-decayed even though they are matrices (Mamba's A_log, as the
+ * reference's _no_weight_decay marks it): decay would pull the state's time constants towards zero.
+ */
+const noDecay = new WeakSet<Tensor>();
+
+export function markNoWeightDecay(p: Tensor): Tensor {
+  noDecay.add(p);
+  return p;
+}
+
+/** Matrices are decayed; vectors (norm weights, biases) and marked parameters are not. */
+export function wantsWeightDecay(p: Tensor): boolean {
+  return p.ndim >= 2 && !noDecay.has(p);
+}

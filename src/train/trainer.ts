@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { BatchSampler, type BatchSamplerState, type TokenArray } from '../data/index.js';
 import type { LanguageModel } from '../model/index.js';
+import { wantsWeightDecay } from '../nn/index.js';
 import { defaultGenerator, Generator, noGrad } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { type Checkpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
@@ -99,13 +100,13 @@ export interface TrainResult {
   stopped: boolean;
 }
 
-/** AdamW with weight decay on matrices only: norms, biases (every 1-D parameter) are not decayed. */
+/** AdamW with weight decay on matrices only: norms, biases (1-D) and marked parameters are not decayed. */
 export function makeOptimizer(model: LanguageModel, o: TrainOptions): AdamW {
   const params = model.parameters();
   return new AdamW(
     [
-      { params: params.filter((p) => p.ndim >= 2) },
-      { params: params.filter((p) => p.ndim < 2), weightDecay: 0 },
+      { params: params.filter(wantsWeightDecay) },
+      { params: params.filter((p) => !wantsWeightDecay(p)), weightDecay: 0 },
     ],
     { lr: o.lr, betas: [o.beta1, o.beta2], weightDecay: o.weightDecay },
   );

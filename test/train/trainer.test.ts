@@ -11,6 +11,7 @@ import {
   DEFAULT_TRAIN_OPTIONS,
   type LogEntry,
   loadCheckpoint,
+  makeOptimizer,
   readLog,
   saveCheckpoint,
   type TrainOptions,
@@ -146,4 +147,17 @@ test('learning rate: linear warmup, cosine decay to the floor', () => {
   assert.ok(Math.abs(cosineLr(10, s) - 1) < 1e-12);
   assert.ok(Math.abs(cosineLr(60, s) - 0.55) < 1e-12); // halfway: the mean of lr and minLr
   assert.equal(cosineLr(500, s), 0.1);
+});
+
+test('weight decay skips norms, biases and marked matrices such as Mamba A_log', () => {
+  const model = new LanguageModel(
+    makeConfig({ vocabSize: 10, blockSize: 8, nLayer: 1, nHead: 2, nEmbd: 16, mixer: 'mamba' }),
+  );
+  const opt = makeOptimizer(model, DEFAULT_TRAIN_OPTIONS);
+  const decayed = new Set(opt.paramGroups[0].params);
+  const named = new Map(model.namedParameters());
+  assert.ok(decayed.has(named.get('transformer.h.0.mixer.in_proj.weight')!));
+  assert.ok(!decayed.has(named.get('transformer.h.0.mixer.A_log')!));
+  assert.ok(!decayed.has(named.get('transformer.h.0.ln_1.weight')!));
+  assert.equal(opt.paramGroups[1].weightDecay, 0);
 });

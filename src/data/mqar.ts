@@ -65,9 +65,9 @@ function weightedDistinct(n: number, weights: number[], g: Generator): number[] 
   const out: number[] = [];
   for (let k = 0; k < n; k++) {
     const total = w.reduce((a, b) => a + b, 0);
-    let r = g.random() * total;
+    let r = g.random() * total - w[0];
     let i = 0;
-    while (i < w.length - 1 && (r -= w[i]) > 0) i++;
+    while (i < w.length - 1 && r > 0) r -= w[++i];
     while (w[i] === 0) i = (i + 1) % w.length;
     out.push(i);
     w[i] = 0;

@@ -96,11 +96,12 @@ export function indexSelect(x: Tensor, dim: number, index: IntTensor): Tensor {
   const shape = x.shape.map((s, i) => (i === d ? n : s));
   return record('indexSelect', new Tensor(out, shape), [x], (g) => {
     const gx = new Float32Array(x.data.length);
+    const [gd, ids] = [g.data, index.data]; // locals keep the hot loop monomorphic
     for (let o = 0; o < outer; o++) {
       for (let k = 0; k < n; k++) {
-        const to = (o * size + index.data[k]) * inner;
+        const to = (o * size + ids[k]) * inner;
         const from = (o * n + k) * inner;
-        for (let j = 0; j < inner; j++) gx[to + j] += g.data[from + j];
+        for (let j = 0; j < inner; j++) gx[to + j] += gd[from + j];
       }
     }
     return [new Tensor(gx, x.shape)];

@@ -4,7 +4,6 @@ import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, fmt, numel, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { add } from './elementwise.js';
 import { sumTo } from './reduce.js';
 import { expand, reshape } from './shape.js';
 
@@ -15,7 +14,10 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-/** out[i] = op(a[i]) @ op(b[i]) for `batch` entries; a `shared` operand is the same for every entry. */
+/**
+ * out[i] = op(a[i]) @ op(b[i]) for `batch` entries; a `shared` operand is the same for every entry.
+ * With `addTo`, the product is added to that array (beta = 1) and it is returned.
+ */
 function gemm(
   a: Float32Array,
   b: Float32Array,
@@ -26,8 +28,9 @@ function gemm(
   k: number,
   transA: boolean,
   transB: boolean,
+  addTo?: Float32Array,
 ): Float32Array {
-  const c = new Float32Array(batch * m * n);
+  const c = addTo ?? new Float32Array(batch * m * n);
   backend().gemm({
     batch,
     m,
@@ -36,7 +39,7 @@ function gemm(
     transA,
     transB,
     alpha: 1,
-    beta: 0,
+    beta: addTo ? 1 : 0,
     a,
     lda: transA ? m : k,
     strideA: shared.a ? 0 : m * k,
@@ -135,8 +138,42 @@ function squeezeAt(t: Tensor, dim: number): Tensor {
   );
 }
 
-/** x @ weight^T + bias, with weight [out_features, in_features] (torch.nn.functional.linear). */
+/**
+ * x @ weight^T + bias, with weight [out_features, in_features] (torch.nn.functional.linear). With a bias,
+ * one fused op: the output starts as the bias rows and the GEMM adds into it (no separate add pass), and
+ * the bias gradient is the column sum of the output gradient.
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
-  const y = matmul(x, weight, { transposeB: true });
-  return bias ? add(y, bias) : y;
+  if (!bias) return matmul(x, weight, { transposeB: true });
+  const [outF, inF] = weight.shape;
+  if (
+    weight.ndim !== 2 ||
+    x.ndim < 1 ||
+    x.shape[x.ndim - 1] !== inF ||
+    bias.ndim !== 1 ||
+    bias.shape[0] !== outF
+  ) {
+    throw new Error(
+      `linear: input ${fmt(x.shape)}, weight ${fmt(weight.shape)} and bias ${fmt(bias.shape)} do not fit`,
+    );
+  }
+  const rows = x.data.length / inF;
+  const y = new Float32Array(rows * outF);
+  for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
+  const none = { a: false, b: false };
+  gemm(x.data, weight.data, 1, none, rows, outF, inF, false, true, y);
+  return record('linear', new Tensor(y, [...x.shape.slice(0, -1), outF]), [x, weight, bias], (g) => {
+    let gb: Tensor | null = null;
+    if (bias.requiresGrad) {
+      gb = bias.withData(new Float32Array(outF));
+      backend().sumAxis(g.data, gb.data, 1, rows, outF);
+    }
+    return [
+      x.requiresGrad ? x.withData(gemm(g.data, weight.data, 1, none, rows, inF, outF, false, false)) : null,
+      weight.requiresGrad
+        ? weight.withData(gemm(g.data, x.data, 1, none, outF, inF, rows, true, false))
+        : null,
+      gb,
+    ];
+  });
 }

@@ -9,7 +9,7 @@ import { chunkDeltaRule, recurrentDeltaRule } from '../../src/mixers/delta/ops.j
 import { DeltaRuleState } from '../../src/mixers/delta/state.js';
 import { GatedDeltaNet } from '../../src/mixers/gated-deltanet.js';
 import type { MixerOptions } from '../../src/mixers/options.js';
-import { LanguageModel, type MixerKind, makeConfig } from '../../src/model/index.js';
+import type { MixerKind } from '../../src/model/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import {
   add,
@@ -17,13 +17,11 @@ import {
   div,
   exp,
   Generator,
-  IntTensor,
   linear,
   mean,
   mul,
   neg,
   noGrad,
-  randint,
   randn,
   reshape,
   rsqrt,
@@ -35,8 +33,8 @@ import {
   sum,
   Tensor,
 } from '../../src/tensor/index.js';
-import { AdamW } from '../../src/train/index.js';
 import { assertClose, backends, withBackend } from '../helpers.js';
+import { modelSuite as sharedModelSuite } from './model-suite.js';
 
 export const TOL = 1e-4;
 export const LENGTHS = [1, 63, 100, 1000];
@@ -346,65 +344,5 @@ export function layerSuite(kind: string, make: (o: MixerOptions) => DeltaRuleMix
 
 /** A tiny language model with this mixer (alone and beside attention) learns and generates. */
 export function modelSuite(kind: MixerKind): void {
-  const tiny = (mixer: MixerKind | MixerKind[]) =>
-    makeConfig({
-      preset: 'llama',
-      vocabSize: 12,
-      blockSize: 64,
-      nLayer: 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-      mixerOptions: { chunkSize: 16 },
-    });
-  describe(`${kind}: a tiny language model`, () => {
-    test('learns a repetitive text: the loss falls in a few dozen steps', () => {
-      const model = new LanguageModel(tiny(kind), { seed: 1 });
-      const text = 'the cat sat. '.repeat(20);
-      const vocab = [...new Set(text)];
-      const ids = Int32Array.from(text, (ch) => vocab.indexOf(ch));
-      const seq = 48;
-      const rows = (starts: number[], shift: number) =>
-        new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s + shift, s + shift + seq)])), [
-          starts.length,
-          seq,
-        ]);
-      const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
-      const g = new Generator(4);
-      const losses: number[] = [];
-      for (let step = 0; step < 40; step++) {
-        const starts = Array.from({ length: 4 }, () => g.randint(ids.length - seq - 1));
-        opt.zeroGrad();
-        const loss = model.loss(rows(starts, 0), rows(starts, 1));
-        loss.backward();
-        opt.step();
-        losses.push(loss.item());
-      }
-      const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
-      const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
-      assert.ok(last < first / 3, `loss fell from ${first.toFixed(3)} only to ${last.toFixed(3)}`);
-    });
-
-    for (const mixer of [kind, ['attention', kind]] as (MixerKind | MixerKind[])[]) {
-      test(`generation through the state gives the full forward's logits (${JSON.stringify(mixer)})`, () =>
-        noGrad(() => {
-          const model = new LanguageModel(tiny(mixer), { seed: 6 });
-          const ids = randint(0, 12, [2, 40], new Generator(7));
-          const full = model.forward(ids);
-          const state = model.newState(2, 48);
-          const pieces = [model.forward(columns(ids, 0, 20), { state })];
-          for (let t = 20; t < 40; t++) pieces.push(model.forward(columns(ids, t, t + 1), { state }));
-          assert.equal(state.pos, 40);
-          assert.ok(state.layers.some((l) => l instanceof DeltaRuleState));
-          assertClose(cat(pieces, 1).data, full.data, TOL, 'logits');
-        }));
-    }
-  });
-}
-
-function columns(ids: IntTensor, from: number, to: number): IntTensor {
-  const [batch, seq] = ids.shape;
-  const out = new Int32Array(batch * (to - from));
-  for (let b = 0; b < batch; b++) out.set(ids.data.subarray(b * seq + from, b * seq + to), b * (to - from));
-  return new IntTensor(out, [batch, to - from]);
+  sharedModelSuite(kind, { isState: (s) => s instanceof DeltaRuleState, tolerance: TOL });
 }

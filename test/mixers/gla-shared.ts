@@ -7,16 +7,13 @@ import { naiveRecurrentGla } from '../../src/mixers/gla/naive.js';
 import { chunkGla, type Decay, recurrentGla } from '../../src/mixers/gla/op.js';
 import { GlaState } from '../../src/mixers/gla/state.js';
 import { MIXERS, type Mixer, type MixerOptions } from '../../src/mixers/index.js';
-import { LanguageModel, type MixerKind, makeConfig } from '../../src/model/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import {
   cat,
   Generator,
-  IntTensor,
   mul,
   neg,
   noGrad,
-  randint,
   randn,
   slice,
   softplus,
@@ -24,8 +21,8 @@ import {
   sum,
   Tensor,
 } from '../../src/tensor/index.js';
-import { AdamW } from '../../src/train/index.js';
 import { assertClose, backends, gradcheck, withBackend } from '../helpers.js';
+import { modelSuite as sharedModelSuite } from './model-suite.js';
 
 export type DecayKind = Decay['kind'];
 type GlaKind = 'linear-attention' | 'retnet' | 'gla';
@@ -331,67 +328,7 @@ export function assertParameters(layer: Mixer, expected: Record<string, number[]
 
 /** A tiny language model with this mixer (alone and beside attention) learns and generates. */
 export function modelSuite(kind: GlaKind): void {
-  const tiny = (mixer: MixerKind | MixerKind[]) =>
-    makeConfig({
-      preset: 'llama',
-      vocabSize: 12,
-      blockSize: 64,
-      nLayer: 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-      mixerOptions: { chunkSize: 16 },
-    });
-  describe(`${kind}: a tiny language model`, () => {
-    test('learns a repetitive text: the loss falls in a few dozen steps', () => {
-      const model = new LanguageModel(tiny(kind), { seed: 1 });
-      const text = 'one two three. '.repeat(16);
-      const vocab = [...new Set(text)];
-      const ids = Int32Array.from(text, (ch) => vocab.indexOf(ch));
-      const seq = 48;
-      const rows = (starts: number[], shift: number) =>
-        new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s + shift, s + shift + seq)])), [
-          starts.length,
-          seq,
-        ]);
-      const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
-      const g = new Generator(4);
-      const losses: number[] = [];
-      for (let step = 0; step < 40; step++) {
-        const starts = Array.from({ length: 4 }, () => g.randint(ids.length - seq - 1));
-        opt.zeroGrad();
-        const loss = model.loss(rows(starts, 0), rows(starts, 1));
-        loss.backward();
-        opt.step();
-        losses.push(loss.item());
-      }
-      const first = (losses[0] + losses[1] + losses[2]) / 3;
-      const last = (losses[37] + losses[38] + losses[39]) / 3;
-      assert.ok(last < first / 3, `loss fell from ${first.toFixed(3)} only to ${last.toFixed(3)}`);
-    });
-
-    for (const mixer of [kind, ['attention', kind]] as (MixerKind | MixerKind[])[]) {
-      test(`generation through the state gives the full forward's logits (${JSON.stringify(mixer)})`, () =>
-        noGrad(() => {
-          const model = new LanguageModel(tiny(mixer), { seed: 6 });
-          const ids = randint(0, 12, [2, 40], new Generator(7));
-          const full = model.forward(ids);
-          const state = model.newState(2, 48);
-          const pieces = [model.forward(columns(ids, 0, 20), { state })];
-          for (let t = 20; t < 40; t++) pieces.push(model.forward(columns(ids, t, t + 1), { state }));
-          assert.equal(state.pos, 40);
-          assert.ok(state.layers.some((l) => l instanceof GlaState && l.kind === kind));
-          assertClose(cat(pieces, 1).data, full.data, TOL, 'logits');
-        }));
-    }
-  });
-}
-
-function columns(ids: IntTensor, from: number, to: number): IntTensor {
-  const [batch, seq] = ids.shape;
-  const out = new Int32Array(batch * (to - from));
-  for (let b = 0; b < batch; b++) out.set(ids.data.subarray(b * seq + from, b * seq + to), b * (to - from));
-  return new IntTensor(out, [batch, to - from]);
+  sharedModelSuite(kind, { isState: (s) => s instanceof GlaState && s.kind === kind, tolerance: TOL });
 }
 
 /**

@@ -10,14 +10,12 @@ import { lstmKernels } from '../../src/mixers/lstm/kernels.js';
 import { lstmScan } from '../../src/mixers/lstm/scan.js';
 import { LSTM, LSTMState } from '../../src/mixers/lstm.js';
 import type { MixerOptions } from '../../src/mixers/options.js';
-import type { MixerKind } from '../../src/model/config.js';
 import { LanguageModel, makeConfig } from '../../src/model/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import {
   add,
   cat,
   Generator,
-  IntTensor,
   linear,
   mul,
   noGrad,
@@ -32,8 +30,8 @@ import {
   tanh,
   zeros,
 } from '../../src/tensor/index.js';
-import { AdamW } from '../../src/train/index.js';
 import { assertClose, backends, gradcheck, relRmsError, withBackend } from '../helpers.js';
+import { modelSuite } from './model-suite.js';
 
 const options = (dim: number, settings: Record<string, number> = {}, seed = 1): MixerOptions => ({
   dim,
@@ -277,65 +275,23 @@ describe('lstm layer', () => {
   });
 });
 
-describe('lstm in a language model', () => {
-  const tiny = (mixer: MixerKind | MixerKind[], blockSize = 32) =>
+test('an LSTM layer is a mixer of the model, with PyTorch parameter names', () => {
+  const model = new LanguageModel(
     makeConfig({
       vocabSize: 12,
-      blockSize,
+      blockSize: 16,
       nLayer: 2,
       nHead: 2,
       nEmbd: 16,
-      mixer,
+      mixer: 'lstm',
       mixerOptions: { lstmHidden: 24 },
-    });
-
-  test('a tiny LSTM model learns a repetitive text', () => {
-    const model = new LanguageModel(tiny('lstm'), { seed: 2 });
-    assert.ok(model.namedParameters().some(([n]) => n === 'transformer.h.1.mixer.weight_hh_l0'));
-    const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
-    const pattern = [1, 5, 2, 7, 3, 3, 9, 0, 4];
-    const seq = Int32Array.from(
-      { length: 4 * 33 },
-      (_, i) => pattern[(i + Math.floor(i / 33)) % pattern.length],
-    );
-    const ids = new Int32Array(4 * 32);
-    const targets = new Int32Array(4 * 32);
-    for (let b = 0; b < 4; b++) {
-      ids.set(seq.subarray(b * 33, b * 33 + 32), b * 32);
-      targets.set(seq.subarray(b * 33 + 1, b * 33 + 33), b * 32);
-    }
-    const losses: number[] = [];
-    for (let step = 0; step < 40; step++) {
-      opt.zeroGrad();
-      const loss = model.loss(new IntTensor(ids, [4, 32]), new IntTensor(targets, [4, 32]));
-      loss.backward();
-      opt.step();
-      losses.push(loss.item());
-    }
-    assert.ok(losses[39] < 0.3 * losses[0], `loss ${losses[0].toFixed(3)} -> ${losses[39].toFixed(3)}`);
-  });
-
-  for (const mixer of ['lstm', ['attention', 'lstm']] as (MixerKind | MixerKind[])[]) {
-    test(`generation through the state equals the full forward (${JSON.stringify(mixer)})`, () =>
-      noGrad(() => {
-        const model = new LanguageModel(tiny(mixer), { seed: 6 });
-        const g = new Generator(7);
-        const ids = new IntTensor(
-          Int32Array.from({ length: 24 }, () => g.randint(12)),
-          [2, 12],
-        );
-        const full = model.forward(ids);
-        const state = model.newState(2, 16);
-        const pieces = [model.forward(slice2(ids, 0, 5), { state })];
-        for (let t = 5; t < 12; t++) pieces.push(model.forward(slice2(ids, t, t + 1), { state }));
-        assertClose(cat(pieces, 1).data, full.data, 1e-5, 'logits');
-      }));
-  }
+    }),
+  );
+  assert.ok(model.namedParameters().some(([n]) => n === 'transformer.h.1.mixer.weight_hh_l0'));
 });
 
-function slice2(ids: IntTensor, from: number, to: number): IntTensor {
-  const [batch, seq] = ids.shape;
-  const out = new Int32Array(batch * (to - from));
-  for (let b = 0; b < batch; b++) out.set(ids.data.subarray(b * seq + from, b * seq + to), b * (to - from));
-  return new IntTensor(out, [batch, to - from]);
-}
+modelSuite('lstm', {
+  isState: (s) => s instanceof LSTMState,
+  mixerOptions: { lstmHidden: 24 },
+  tolerance: 1e-5,
+});

@@ -6,23 +6,20 @@ import { describe, test } from 'node:test';
 import { mambaReference } from '../../src/mixers/mamba/reference.js';
 import { Mamba, MambaState } from '../../src/mixers/mamba.js';
 import type { MixerOptions } from '../../src/mixers/options.js';
-import { LanguageModel, type MixerKind, makeConfig } from '../../src/model/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import {
   cat,
   fromArray,
   Generator,
-  IntTensor,
   linear,
   noGrad,
-  randint,
   randn,
   slice,
   split,
   type Tensor,
 } from '../../src/tensor/index.js';
-import { AdamW } from '../../src/train/index.js';
 import { assertClose, backends, withBackend } from '../helpers.js';
+import { modelSuite } from './model-suite.js';
 
 const TOL = 1e-4;
 
@@ -255,69 +252,10 @@ describe('mamba: hooks', () => {
   });
 });
 
-describe('mamba: a tiny language model', () => {
-  const tiny = (mixer: MixerKind | MixerKind[]) =>
-    makeConfig({
-      vocabSize: 12,
-      blockSize: 64,
-      nLayer: 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-      mixerOptions: { dState: 8 },
-    });
-
-  test('learns a repetitive text: the loss falls in a few dozen steps', () => {
-    const model = new LanguageModel(tiny('mamba'), { seed: 1 });
-    const text = 'the cat sat. '.repeat(20);
-    const vocab = [...new Set(text)];
-    const ids = Int32Array.from(text, (ch) => vocab.indexOf(ch));
-    const seq = 48;
-    const batch = (starts: number[]) => [
-      new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s, s + seq)])), [
-        starts.length,
-        seq,
-      ]),
-      new IntTensor(Int32Array.from(starts.flatMap((s) => [...ids.subarray(s + 1, s + seq + 1)])), [
-        starts.length,
-        seq,
-      ]),
-    ];
-    const opt = new AdamW(model.parameters(), { lr: 1e-2, weightDecay: 0 });
-    const g = new Generator(4);
-    const losses: number[] = [];
-    for (let step = 0; step < 40; step++) {
-      const [x, y] = batch(Array.from({ length: 4 }, () => g.randint(ids.length - seq - 1)));
-      opt.zeroGrad();
-      const loss = model.loss(x, y);
-      loss.backward();
-      opt.step();
-      losses.push(loss.item());
-    }
-    const first = losses.slice(0, 3).reduce((a, b) => a + b) / 3;
-    const last = losses.slice(-3).reduce((a, b) => a + b) / 3;
-    assert.ok(last < first / 3, `loss fell from ${first.toFixed(3)} only to ${last.toFixed(3)}`);
-  });
-
-  for (const mixer of ['mamba', ['attention', 'mamba']] satisfies (MixerKind | MixerKind[])[]) {
-    test(`generation through the state gives the full forward's logits (${JSON.stringify(mixer)})`, () =>
-      noGrad(() => {
-        const model = new LanguageModel(tiny(mixer), { seed: 6 });
-        const ids = randint(0, 12, [2, 20], new Generator(7));
-        const full = model.forward(ids);
-        const state = model.newState(2, 32);
-        const pieces = [model.forward(columns(ids, 0, 6), { state })];
-        for (let t = 6; t < 20; t++) pieces.push(model.forward(columns(ids, t, t + 1), { state }));
-        assert.equal(state.pos, 20);
-        assert.ok(state.layers.some((l) => l instanceof MambaState));
-        assertClose(cat(pieces, 1).data, full.data, TOL, 'logits');
-      }));
-  }
+modelSuite('mamba', {
+  isState: (s) => s instanceof MambaState,
+  mixerOptions: { dState: 8 },
+  prefill: 6,
+  length: 20,
+  tolerance: TOL,
 });
-
-function columns(ids: IntTensor, from: number, to: number): IntTensor {
-  const [batch, seq] = ids.shape;
-  const out = new Int32Array(batch * (to - from));
-  for (let b = 0; b < batch; b++) out.set(ids.data.subarray(b * seq + from, b * seq + to), b * (to - from));
-  return new IntTensor(out, [batch, to - from]);
-}

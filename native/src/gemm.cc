@@ -1,6 +1,54 @@
 // Single-precision GEMM: C = alpha * op(A) * op(B) + beta * C, row-major.
 //
-// HEADER_PLACEHOLDER
+// Paths
+//  * m <= 16: no packing; B is streamed once (token-by-token generation is
+//    m = 1). n <= 16 goes the same way, computing C^T = op(B)^T op(A)^T.
+//  * Everything else: BLIS-style packed GEMM, below.
+//  * sgemm_batched: small GEMMs (< 4M multiply-adds), or batches that divide
+//    evenly over the threads, run one per task (each on one thread); larger
+//    ones run one after another, each using all threads.
+//
+// Packed GEMM loop nest (T = number of threads)
+//   for jc in [0, n) step NC = 2048                   B block: kc x nc
+//     for pc in [0, k) in equal steps <= KC = 512
+//       for ic in [0, m) step MB = 1536                 A block: mb x kc
+//         parallel: pack the A block (and the B block, first ic only),
+//                   each thread an equal share of the panels
+//         parallel: split the grid of (A panel, B panel) tiles into T
+//                   rectangles, one per thread; each thread then runs
+//           for each slice of MC = 16 A panels         (192 x kc, <= 405 KiB: L2)
+//             for each B panel                         (kc x 32, <= 64 KiB: L1/L2)
+//               for each A panel of the slice          (12 x kc)
+//                 micro-kernel: a 12 x 32 tile of C in 24 zmm registers;
+//                 per k step 2 loads of B, 12 broadcasts of A, 24 FMAs.
+// Edges are zero-padded in the packed panels; edge tiles of C go through a
+// small buffer. Transposes never reach the kernel: B is packed into 32-wide
+// rows (a copy when B is k x n, 16x16 in-register transposes when it is
+// n x k), and A is packed in whichever of two layouts is a plain copy (rows
+// of A when A is m x k, 12-float pieces of rows of A when A is k x m); the
+// kernel is compiled for both layouts (compile-time strides).
+//
+// Why these numbers (measured on the target: Zen4, 2 cores, AVX-512 ops
+// double-pumped, so 1 zmm FMA/cycle; an FMA loop peaks at 117 GFLOP/s per
+// core, ~3.7 GHz). The VM's speed swings with other guests, so every figure is
+// the best of many short runs; differences under ~3% are noise.
+//  * Micro-kernel 12 x 32: 117.7 GFLOP/s with its panels in L1, i.e. at peak.
+//    Whole GEMM, 1 thread, KC = 256, for 512^3 / 4096x256x1024 / 64 x
+//    (128x128 @ 128x32), GFLOP/s: 14x32 101/101/86, 12x32 105/101/91,
+//    6x64 110/108/48, 8x48 108/105/64, 28x16 83/82/71. 6x64 is a few %
+//    faster on big shapes but wastes half of each tile when n = 32 (attention
+//    heads); 12x32 is near the top everywhere.
+//  * KC = 512 against 256: 512^3 112 vs 106-110, 1024^3 104-106 vs 98-101
+//    (half as many passes over C). k is cut into equal blocks (k = 768 gives
+//    2 x 384, not 512 + 256).
+//  * MC = 8, 16 and 32 panels were indistinguishable; 16 keeps the A slice
+//    well inside the 1 MiB L2.
+//  * NC and MB only bound the packing buffers (4 MiB + 3.2 MiB per thread);
+//    the B block is re-read from L3, which costs nothing measurable.
+//  * Packing a 512 x 256 block of A or B takes ~20 us, ~3.5% of the work
+//    done with it at 1 thread; the rest of the gap to peak is cache misses.
+//  * Below 2^17 multiply-adds (about 50^3) the packed path runs on one thread:
+//    at 32^3 a second thread loses, at 64^3 it gains 30%.
 
 #include "gemm.h"
 
@@ -81,14 +129,14 @@ constexpr int MR = 6, NV = 2;   // 6 x 16 tile: 12 ymm accumulators
 constexpr int MR = 4, NV = 2;   // 4 x 8 tile: 8 xmm accumulators
 #endif
 constexpr int NR = NV * W;      // columns per micro-tile
-constexpr int KC = 256;         // depth of one packed block
+constexpr int KC = 512;         // maximum depth of one packed block
 constexpr int KCP = KC + 16;    // row stride of row-layout A panels (avoids 4 KiB aliasing)
 constexpr int MC = 16;          // A panels (MC * MR rows) per L2-resident block
-constexpr int NC = 4096;        // columns of B packed at once (multiple of NR)
-constexpr int MB = 4096;        // rows of A packed at once
+constexpr int NC = 2048;        // columns of B packed at once (multiple of NR)
+constexpr int MB = 1536;        // rows of A packed at once (multiple of MR)
 
-constexpr int kSmallM = 4;                     // m (or n) up to this uses the unpacked path
-constexpr double kParallelWork = 1 << 18;      // m*n*k below this runs on one thread
+constexpr int kSmallM = 16;                    // m (or n) up to this uses the unpacked path
+constexpr double kParallelWork = 1 << 17;      // m*n*k below this runs on one thread
 constexpr double kSmallParallelWork = 1 << 16; // the same for the small-m path
 constexpr double kBatchSplitWork = 1 << 22;    // batched GEMMs below this go one per task
 
@@ -325,8 +373,8 @@ void pack_b_range(const Problem& P, const Block& b, int first, int last) {
 }
 
 // Multiplies A panels [r0, r1) by B panels [c0, c1): for each MC-panel slice
-// of A (kept in L2), sweep the B panels (each kept in L1 while it is used
-// against every A panel of the slice).
+// of A (kept in L2), sweep the B panels, each used against every A panel of
+// the slice while it is hot.
 void compute_range(const Problem& P, const Block& b, int r0, int r1, int c0, int c1) {
   for (int rs = r0; rs < r1; rs += MC) {
     const int re = std::min(r1, rs + MC);
@@ -354,8 +402,11 @@ void gemm_packed(const Problem& P) {
   for (b.jc = 0; b.jc < P.n; b.jc += NC) {
     b.nc = std::min(NC, P.n - b.jc);
     const int np = b.np();
-    for (b.pc = 0; b.pc < P.k; b.pc += KC) {
-      b.kc = std::min(KC, P.k - b.pc);
+    // Equal k blocks of at most KC, a multiple of 16 deep but the last.
+    const int kblocks = (P.k + KC - 1) / KC;
+    const int kc_step = ((P.k + kblocks - 1) / kblocks + 15) / 16 * 16;
+    for (b.pc = 0; b.pc < P.k; b.pc += kc_step) {
+      b.kc = std::min(kc_step, P.k - b.pc);
       b.beta = b.pc == 0 ? P.beta : 1.0f;
       b.Bp = tl_b.get((size_t)np * NR * KC);
       for (b.ic = 0; b.ic < P.m; b.ic += MB) {
@@ -393,59 +444,111 @@ void gemm_packed(const Problem& P) {
 
 // ---------------------------------------------------------------------------
 // Small-m path (m <= kSmallM): no packing; B is streamed once, which is what
-// bounds matrix-vector products. Rows of op(A) must be contiguous: row i at
-// a + i * lda_a. Computes columns [j0, j1) of C = alpha * a * op(B) + beta * C.
+// bounds matrix-vector products. a holds alpha * op(A) as M contiguous rows of
+// k. Each call computes columns [j0, j1) of C = a * op(B) + beta * C.
 
-inline float update(float acc, float alpha, float beta, const float* c) {
-  return beta == 0.0f ? alpha * acc : alpha * acc + beta * *c;
-}
+// B is k x n. Two ways, depending on M (measured with B = 4 MiB, in L3):
+//  - strips: C[0:M, j:j+V*W] accumulates in registers (M * V <= 16) while a
+//    V-vector strip of B is read down all k rows. Cheap in instructions, but
+//    reading B in short runs per row is slow: 128 B runs stream at 26 GB/s,
+//    1 KiB runs at 70 GB/s. Best for M == 1 (V = 16, 1 KiB runs) and for
+//    M >= 5, which do enough arithmetic per element of B to hide it (m = 8:
+//    105 GFLOP/s).
+//  - slices: for M = 2..4, columns go in slices of kSlice; rows of B are taken
+//    PB at a time (their M x PB factors held in registers) and read across the
+//    whole slice (2 KiB runs), accumulating into an L1-resident buffer.
+//    m = 4: 65 GFLOP/s against 50 with strips.
+constexpr int kRegs = W == 16 ? 32 : 16;  // vector registers
+constexpr int kSlice = 512;
 
-// B is k x n: C[0:M, 0:V*W] accumulates in registers while the strip of B is
-// streamed row by row.
 template <int M, int V>
-void small_nn_strip(int k, float alpha, const float* a, int lda_a, const float* B, int ldb,
-                    float beta, float* C, int ldc) {
+void small_nn_strip(int k, const float* a, const float* B, int ldb, float beta, float* C,
+                    int ldc) {
   vec acc[M][V];
   for (int i = 0; i < M; ++i)
     for (int v = 0; v < V; ++v) acc[i][v] = vzero();
   for (int p = 0; p < k; ++p) {
     const float* b = B + (size_t)p * ldb;
     for (int i = 0; i < M; ++i) {
-      const vec ai = vset1(a[i * lda_a + p]);
+      const vec ai = vset1(a[i * k + p]);
       for (int v = 0; v < V; ++v) acc[i][v] = vfma(ai, vload(b + v * W), acc[i][v]);
     }
   }
   for (int i = 0; i < M; ++i)
     for (int v = 0; v < V; ++v) {
       float* c = C + (size_t)i * ldc + v * W;
-      vec r = vmul(vset1(alpha), acc[i][v]);
-      if (beta != 0.0f) r = vfma(vset1(beta), vload(c), r);
-      vstore(c, r);
+      vstore(c, beta == 0.0f ? acc[i][v] : vfma(vset1(beta), vload(c), acc[i][v]));
     }
 }
 
+// buf[i][0:nv*W] += a[i][p0:p0+R] * B[p0:p0+R, 0:nv*W]
+template <int M, int R>
+void small_nn_rows(int k, int p0, const float* a, const float* B, int ldb, int nv,
+                   float (*buf)[kSlice]) {
+  vec f[R][M];
+  for (int r = 0; r < R; ++r)
+    for (int i = 0; i < M; ++i) f[r][i] = vset1(a[i * k + p0 + r]);
+  const float* b = B + (size_t)p0 * ldb;
+  for (int v = 0; v < nv; ++v) {
+    vec acc[M];
+    for (int i = 0; i < M; ++i) acc[i] = vload(buf[i] + v * W);
+    for (int r = 0; r < R; ++r) {
+      const vec bv = vload(b + (size_t)r * ldb + v * W);
+      for (int i = 0; i < M; ++i) acc[i] = vfma(f[r][i], bv, acc[i]);
+    }
+    for (int i = 0; i < M; ++i) vstore(buf[i] + v * W, acc[i]);
+  }
+}
+
+// C[:, 0:nv*W] = a * B[:, 0:nv*W] + beta * C, nv * W <= kSlice.
 template <int M>
-void small_nn(int k, float alpha, const float* a, int lda_a, const float* B, int ldb, float beta,
-              float* C, int ldc, int j0, int j1) {
-  // Wide strips (16 accumulator registers) read long runs of each row of B.
-  constexpr int V = M == 1 ? 16 : M == 2 ? 8 : 4;
+void small_nn_slice(int k, const float* a, const float* B, int ldb, float beta, float* C,
+                    int ldc, int nv) {
+  constexpr int PB = std::max(1, kRegs / 2 / M);
+  alignas(64) float buf[M][kSlice];
+  for (int i = 0; i < M; ++i) std::memset(buf[i], 0, nv * W * sizeof(float));
+  int p = 0;
+  for (; p + PB <= k; p += PB) small_nn_rows<M, PB>(k, p, a, B, ldb, nv, buf);
+  for (; p < k; ++p) small_nn_rows<M, 1>(k, p, a, B, ldb, nv, buf);
+  for (int i = 0; i < M; ++i) {
+    float* c = C + (size_t)i * ldc;
+    for (int v = 0; v < nv; ++v) {
+      const vec r = vload(buf[i] + v * W);
+      vstore(c + v * W, beta == 0.0f ? r : vfma(vset1(beta), vload(c + v * W), r));
+    }
+  }
+}
+
+template <int M>
+void small_nn(int k, const float* a, const float* B, int ldb, float beta, float* C, int ldc,
+              int j0, int j1) {
   int j = j0;
-  for (; j + V * W <= j1; j += V * W)
-    small_nn_strip<M, V>(k, alpha, a, lda_a, B + j, ldb, beta, C + j, ldc);
-  for (; j + W <= j1; j += W)
-    small_nn_strip<M, 1>(k, alpha, a, lda_a, B + j, ldb, beta, C + j, ldc);
-  for (; j < j1; ++j)
+  if (M == 1 || M > 4) {
+    constexpr int V = M == 1 ? 16 : std::max(1, 16 / M);
+    for (; j + V * W <= j1; j += V * W)
+      small_nn_strip<M, V>(k, a, B + j, ldb, beta, C + j, ldc);
+    for (; j + 4 * W <= j1 && V > 4; j += 4 * W)
+      small_nn_strip<M, 4>(k, a, B + j, ldb, beta, C + j, ldc);
+    for (; j + W <= j1; j += W) small_nn_strip<M, 1>(k, a, B + j, ldb, beta, C + j, ldc);
+  } else {
+    for (; j + W <= j1;) {
+      const int nv = std::min(kSlice, j1 - j) / W;
+      small_nn_slice<M>(k, a, B + j, ldb, beta, C + j, ldc, nv);
+      j += nv * W;
+    }
+  }
+  for (; j < j1; ++j)  // the last few (< W) columns
     for (int i = 0; i < M; ++i) {
       float acc = 0.0f;
-      for (int p = 0; p < k; ++p) acc += a[i * lda_a + p] * B[(size_t)p * ldb + j];
-      C[(size_t)i * ldc + j] = update(acc, alpha, beta, C + (size_t)i * ldc + j);
+      for (int p = 0; p < k; ++p) acc += a[i * k + p] * B[(size_t)p * ldb + j];
+      float* c = C + (size_t)i * ldc + j;
+      *c = beta == 0.0f ? acc : acc + beta * *c;
     }
 }
 
 // B is n x k: dot products of the M rows of a with JB rows of B at a time.
 template <int M, int JB>
-void small_nt_block(int k, const float* a, int lda_a, const float* B, int ldb,
-                    float out[M][JB]) {
+void small_nt_block(int k, const float* a, const float* B, int ldb, float out[M][JB]) {
   vec acc[M][JB];
   for (int i = 0; i < M; ++i)
     for (int jj = 0; jj < JB; ++jj) acc[i][jj] = vzero();
@@ -454,66 +557,72 @@ void small_nt_block(int k, const float* a, int lda_a, const float* B, int ldb,
     vec b[JB];
     for (int jj = 0; jj < JB; ++jj) b[jj] = vload(B + (size_t)jj * ldb + p);
     for (int i = 0; i < M; ++i) {
-      const vec ai = vload(a + i * lda_a + p);
+      const vec ai = vload(a + i * k + p);
       for (int jj = 0; jj < JB; ++jj) acc[i][jj] = vfma(ai, b[jj], acc[i][jj]);
     }
   }
   for (int i = 0; i < M; ++i)
     for (int jj = 0; jj < JB; ++jj) {
       float s = vsum(acc[i][jj]);
-      for (int q = p; q < k; ++q) s += a[i * lda_a + q] * B[(size_t)jj * ldb + q];
+      for (int q = p; q < k; ++q) s += a[i * k + q] * B[(size_t)jj * ldb + q];
       out[i][jj] = s;
     }
 }
 
-template <int M>
-void small_nt(int k, float alpha, const float* a, int lda_a, const float* B, int ldb, float beta,
-              float* C, int ldc, int j0, int j1) {
-  constexpr int JB = M == 1 ? 8 : 4;
-  int j = j0;
-  for (; j + JB <= j1; j += JB) {
-    float out[M][JB];
-    small_nt_block<M, JB>(k, a, lda_a, B + (size_t)j * ldb, ldb, out);
-    for (int i = 0; i < M; ++i)
-      for (int jj = 0; jj < JB; ++jj) {
-        float* c = C + (size_t)i * ldc + j + jj;
-        *c = update(out[i][jj], alpha, beta, c);
-      }
-  }
-  for (; j < j1; ++j) {
-    float out[M][1];
-    small_nt_block<M, 1>(k, a, lda_a, B + (size_t)j * ldb, ldb, out);
-    for (int i = 0; i < M; ++i) {
-      float* c = C + (size_t)i * ldc + j;
-      *c = update(out[i][0], alpha, beta, c);
+template <int M, int JB>
+void small_nt_cols(int k, const float* a, const float* B, int ldb, float beta, float* C, int ldc,
+                   int j) {
+  float out[M][JB];
+  small_nt_block<M, JB>(k, a, B + (size_t)j * ldb, ldb, out);
+  for (int i = 0; i < M; ++i)
+    for (int jj = 0; jj < JB; ++jj) {
+      float* c = C + (size_t)i * ldc + j + jj;
+      *c = beta == 0.0f ? out[i][jj] : out[i][jj] + beta * *c;
     }
-  }
 }
 
 template <int M>
-void small_m_range(const Problem& P, const float* a, int lda_a, int j0, int j1) {
+void small_nt(int k, const float* a, const float* B, int ldb, float beta, float* C, int ldc,
+              int j0, int j1) {
+  constexpr int JB = M == 1 ? 8 : M <= 4 ? 4 : 2;  // M * JB <= 16 accumulators
+  int j = j0;
+  for (; j + JB <= j1; j += JB) small_nt_cols<M, JB>(k, a, B, ldb, beta, C, ldc, j);
+  for (; j < j1; ++j) small_nt_cols<M, 1>(k, a, B, ldb, beta, C, ldc, j);
+}
+
+template <int M>
+void small_m_range(const Problem& P, const float* a, int j0, int j1) {
   if (P.tb)
-    small_nt<M>(P.k, P.alpha, a, lda_a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
+    small_nt<M>(P.k, a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
   else
-    small_nn<M>(P.k, P.alpha, a, lda_a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
+    small_nn<M>(P.k, a, P.B, P.ldb, P.beta, P.C, P.ldc, j0, j1);
 }
 
 void small_m(const Problem& P) {
-  const float* a = P.A;
-  int lda_a = P.lda;
-  if (P.ta) {  // gather the m columns of A into contiguous rows
-    float* t = tl_a.get((size_t)P.m * P.k);
+  // a = alpha * op(A), m contiguous rows of k.
+  float* a = tl_a.get((size_t)P.m * P.k);
+  for (int i = 0; i < P.m; ++i)
     for (int p = 0; p < P.k; ++p)
-      for (int i = 0; i < P.m; ++i) t[(size_t)i * P.k + p] = P.A[(size_t)p * P.lda + i];
-    a = t;
-    lda_a = P.k;
-  }
+      a[(size_t)i * P.k + p] =
+          P.alpha * (P.ta ? P.A[(size_t)p * P.lda + i] : P.A[(size_t)i * P.lda + p]);
+  // Rows go in groups of at most 8 (each group streams B once).
+  const int groups = (P.m + 7) / 8, rows = (P.m + groups - 1) / groups;
   auto range = [&](int j0, int j1) {
-    switch (P.m) {
-      case 1: return small_m_range<1>(P, a, lda_a, j0, j1);
-      case 2: return small_m_range<2>(P, a, lda_a, j0, j1);
-      case 3: return small_m_range<3>(P, a, lda_a, j0, j1);
-      default: return small_m_range<4>(P, a, lda_a, j0, j1);
+    for (int i0 = 0; i0 < P.m; i0 += rows) {
+      Problem G = P;
+      G.m = std::min(rows, P.m - i0);
+      G.C = P.C + (size_t)i0 * P.ldc;
+      const float* ag = a + (size_t)i0 * P.k;
+      switch (G.m) {
+        case 1: small_m_range<1>(G, ag, j0, j1); break;
+        case 2: small_m_range<2>(G, ag, j0, j1); break;
+        case 3: small_m_range<3>(G, ag, j0, j1); break;
+        case 4: small_m_range<4>(G, ag, j0, j1); break;
+        case 5: small_m_range<5>(G, ag, j0, j1); break;
+        case 6: small_m_range<6>(G, ag, j0, j1); break;
+        case 7: small_m_range<7>(G, ag, j0, j1); break;
+        default: small_m_range<8>(G, ag, j0, j1); break;
+      }
     }
   };
   // Split the columns, in multiples of 64, when there is enough work.

@@ -29,11 +29,11 @@ const nonEmbedding = (m: LanguageModel) =>
 const build = (kind: MixerKind, width: number) =>
   smallModel(kind, { vocabSize: tokenizer.vocabSize, width, layers, heads, blockSize });
 
-/** The width (a multiple of 4 heads x 8) whose model has the parameter count nearest the target. */
+/** The width (a multiple of 16, so heads stay even) whose model has the parameter count nearest the target. */
 function matchedWidth(kind: MixerKind, target: number): number {
   let best = baseWidth;
   let bestGap = Number.POSITIVE_INFINITY;
-  for (let w = 32; w <= 2 * baseWidth; w += 32) {
+  for (let w = 32; w <= 2 * baseWidth; w += 16) {
     const gap = Math.abs(nonEmbedding(build(kind, w)) - target);
     if (gap < bestGap) [best, bestGap] = [w, gap];
   }

@@ -2,8 +2,9 @@
 // recall accuracy at the query positions is measured on fresh sequences, for widths 64 and 128 and
 // sequence lengths 64/128/256 with seqLen/8 key-value pairs. The known ordering to look for: attention
 // solves it, DeltaNet comes close, linear attention fails once the pairs outgrow its state.
-// Writes out/bench/mqar.svg (grouped bars) and prints a table. Takes a while: --quick runs width 64 and
-// seq 64 only; --steps, --widths, --seqs, --mixers narrow it down further.
+// Writes out/bench/mqar.svg (grouped bars) and prints a table. Defaults (3,000 steps, lr 1e-3) give
+// attention time to form its induction circuit; the whole grid takes hours on 2 cores: --quick runs
+// width 64 and seq 64 only; --steps, --lr, --widths, --seqs, --mixers narrow it down further.
 import { join } from 'node:path';
 import { type MqarOptions, mqarBatch } from '../src/data/index.js';
 import type { MixerKind } from '../src/model/index.js';
@@ -20,10 +21,10 @@ const widths = option('widths', quick ? '64' : '64,128')
 const seqs = option('seqs', quick ? '64' : '64,128,256')
   .split(',')
   .map(Number);
-const steps = Number(option('steps', '1500'));
+const steps = Number(option('steps', '3000'));
 const batch = Number(option('batch', '32'));
 const vocabSize = Number(option('vocab', '128'));
-const lr = Number(option('lr', '3e-3'));
+const lr = Number(option('lr', '1e-3'));
 
 function recall(kind: MixerKind, width: number, task: MqarOptions): number {
   const model = smallModel(kind, { vocabSize, width, layers: 2, heads: 2, blockSize: task.seqLen });

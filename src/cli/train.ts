@@ -2,7 +2,13 @@
 import { existsSync } from 'node:fs';
 import { setNumThreads } from '../backend/index.js';
 import { readTextFile } from '../data/index.js';
-import { LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
+import {
+  LanguageModel,
+  MIXER_KINDS,
+  type MixerKind,
+  type ModelConfigInput,
+  makeConfig,
+} from '../model/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import {
   type Checkpoint,
@@ -27,6 +33,8 @@ data:
   --vocab-size N         BPE vocabulary size (default 512)
 model:
   --preset gpt2|llama    block style (default gpt2)
+  --mixer KIND[,KIND]    sequence mixer, one for all layers or one per layer: attention, lstm,
+                         linear-attention, retnet, gla, mamba, deltanet, gated-deltanet (default attention)
   --config FILE          model config JSON (fields of ModelConfig) applied over the preset
   --n-layer N --n-head N --n-embd N --block-size N --dropout P   (defaults 4, 4, 128, 64, 0)
 training:
@@ -47,6 +55,7 @@ const OPTIONS = {
   'vocab-size': { type: 'string' },
   preset: { type: 'string' },
   config: { type: 'string' },
+  mixer: { type: 'string' },
   'n-layer': { type: 'string' },
   'n-head': { type: 'string' },
   'n-embd': { type: 'string' },
@@ -103,9 +112,21 @@ function modelConfig(p: Parsed, vocabSize: number): ModelConfigInput {
     nEmbd: num(p, 'n-embd', 128, int),
     blockSize: num(p, 'block-size', 64, int),
     dropout: num(p, 'dropout', 0, { min: 0 }),
+    ...mixerOption(p),
     ...fromFile,
     vocabSize,
   };
+}
+
+function mixerOption(p: Parsed): Pick<ModelConfigInput, 'mixer'> {
+  const given = str(p, 'mixer');
+  if (!given) return {};
+  const kinds = given.split(',') as MixerKind[];
+  for (const k of kinds) {
+    if (!MIXER_KINDS.includes(k))
+      throw new Error(`--mixer: unknown mixer "${k}" (one of ${MIXER_KINDS.join(', ')})`);
+  }
+  return { mixer: kinds.length === 1 ? kinds[0] : kinds };
 }
 
 /** Progress for people: one line per log entry. */

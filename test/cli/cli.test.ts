@@ -128,6 +128,31 @@ test('Ctrl-C saves a checkpoint and exits cleanly, and --resume picks it up', as
   assert.ok(trainer.iter > 0 && trainer.iter < 100000);
 });
 
+test('any mixer trains, checkpoints and generates from the CLI (a Mamba and attention hybrid)', () => {
+  const out = join(dir, 'hybrid');
+  const trained = jielong(
+    'train',
+    ...small,
+    '--n-layer',
+    '2',
+    '--mixer',
+    'mamba,attention',
+    '--iters',
+    '4',
+    '--eval-interval',
+    '4',
+    '--out',
+    out,
+  );
+  assert.equal(trained.status, 0, trained.stderr);
+  const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as { mixer: string[] };
+  assert.deepEqual(config.mixer, ['mamba', 'attention']);
+  const gen = jielong('generate', '--model', out, '--prompt', 'Ada', '--max-tokens', '8');
+  assert.equal(gen.status, 0, gen.stderr);
+  assert.match(gen.stderr, /8 tokens in/);
+  assert.match(jielong('train', '--mixer', 'transformer').stderr, /--mixer: unknown mixer "transformer"/);
+});
+
 test('bad input gets a clear error and a non-zero exit', () => {
   const unknown = jielong('frobnicate');
   assert.equal(unknown.status, 2);

@@ -1,5 +1,8 @@
-// Shared test tools: relative RMS error, finite-difference gradient checks, running a test on each backend.
+// Shared test tools: relative RMS error, finite-difference gradient checks, running a test on each backend,
+// memory growth.
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { type BackendName, nativeAvailable, setBackend } from '../src/backend/index.js';
 import { Generator, noGrad, Tensor } from '../src/tensor/index.js';
 
@@ -99,4 +102,39 @@ export function gradcheck(
     }
     assertClose(x.grad.data, numeric, tol, `gradient of input ${which} ${JSON.stringify(x.shape)}:`);
   });
+}
+
+/** Heap plus ArrayBuffer bytes in use after full collections. */
+function bytesInUse(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // V8 frees ArrayBuffer backing stores on a background sweeper that the next collection finishes: one
+  // gc() can still count every Float32Array that died since the last one (megabytes, on a busy machine).
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/**
+ * Runs `step` for a warm-up window and then `windows` windows, measuring memory in use after each. Noise
+ * only ever adds (garbage a collection missed, JIT code, a heap page), so the figure compares floors: the
+ * least memory in the last third of the samples against the least in the first third. A one-off jump
+ * raises a few samples and not the floor; a real leak raises the floor in proportion to the steps run.
+ */
+export function memoryGrowth(
+  step: () => void,
+  { windows, stepsPerWindow }: { windows: number; stepsPerWindow: number },
+): { bytesPerStep: number; samples: number[] } {
+  for (let i = 0; i < stepsPerWindow; i++) step();
+  const samples = [bytesInUse()];
+  for (let w = 0; w < windows; w++) {
+    for (let i = 0; i < stepsPerWindow; i++) step();
+    samples.push(bytesInUse());
+  }
+  const third = Math.ceil(samples.length / 3);
+  const floorEarly = Math.min(...samples.slice(0, third));
+  const floorLate = Math.min(...samples.slice(-third));
+  const stepsApart = (samples.length - third) * stepsPerWindow;
+  return { bytesPerStep: (floorLate - floorEarly) / stepsApart, samples };
 }

@@ -1,11 +1,12 @@
 // Batch-1 greedy generation with the KV cache: a prompt, then --tokens new tokens, for the tiny GPT, ours
-// vs the same weights in PyTorch with its own cache (bench/torch/generate.py), as tokens per second.
+// vs the same weights in PyTorch with its own cache (bench/torch/generate.py), in alternating windows, as
+// tokens per second.
 // Ours runs twice: end to end through generate() (tokenizer, sampler, streaming decode), and as a bare loop
 // of model.forward over a newState(1) state, which isolates the model. PyTorch runs the bare loop; it is
 // the peer of both. The loop is also timed in its two phases: prefill (the prompt in one forward) and
 // decode (one token per forward, attending over everything before it).
 // Options: --context 16 (prompt tokens, i.e. how much context decoding starts from) --tokens 256
-//          --preset gpt2|llama --width 128 --layers 4 --heads 4 --threads 1,2 --runs 5
+//          --preset gpt2|llama --width 128 --layers 4 --heads 4 --threads 1,2 --windows 6 --window-ms 300
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,12 +16,13 @@ import { saveSafetensors } from '../src/io/index.js';
 import { LanguageModel, makeConfig, type Preset } from '../src/model/index.js';
 import { argmax, Generator, IntTensor, noGrad, randint, slice } from '../src/tensor/index.js';
 import { BYTE_TO_UNICODE, ByteLevelBPE } from '../src/tokenizer/index.js';
-import { runTorch } from './_peer.js';
-import { option, progress, type Row, report, row } from './_report.js';
+import { alternate, type Unit, windowOptions } from './_compare.js';
+import { withPeer } from './_peer.js';
+import { compared, option, progress, type Row, report } from './_report.js';
 
 const context = Number(option('context', '16'));
 const tokens = Number(option('tokens', '256'));
-const runs = Number(option('runs', '5'));
+const timing = windowOptions({ windows: 6, windowMs: 300 });
 const config = makeConfig({
   preset: option('preset', 'gpt2') as Preset,
   vocabSize: 256, // the byte tokenizer's
@@ -75,23 +77,6 @@ async function throughGenerate(): Promise<{ total: number; tokens: number[] }> {
   return { total: (performance.now() - start) / 1000, tokens: out };
 }
 
-/** `runs` timed results of fn, after one warm-up. */
-async function repeat<T>(fn: () => T | Promise<T>): Promise<T[]> {
-  await fn();
-  const out: T[] = [];
-  for (let i = 0; i < runs; i++) out.push(await fn());
-  return out;
-}
-
-const fastest = <T>(results: T[], seconds: (r: T) => number) => Math.min(...results.map(seconds));
-
-interface TorchTiming {
-  total_s: number;
-  prefill_s: number;
-  decode_s: number;
-  tokens: number[];
-}
-
 function agreement(a: number[], b: number[]): string {
   const first = a.findIndex((t, i) => t !== b[i]);
   return first < 0 ? 'the same tokens' : `tokens differ from position ${first} on`;
@@ -101,39 +86,48 @@ const dir = mkdtempSync(join(tmpdir(), 'jielong-bench-'));
 const weights = join(dir, 'model.safetensors');
 saveSafetensors(weights, model.stateDict());
 const name = `${option('preset', 'gpt2')} d${config.nEmbd} L${config.nLayer} ctx${context}+${tokens}`;
+type Phase = 'loop' | 'prefill' | 'decode';
+const cases: { label: string; ours: Unit; phase: Phase; work: number }[] = [
+  { label: 'generate()', ours: async () => (await throughGenerate()).total, phase: 'loop', work: tokens },
+  { label: 'forward loop', ours: () => forwardLoop().total, phase: 'loop', work: tokens },
+  { label: 'prefill', ours: () => forwardLoop().prefill, phase: 'prefill', work: context },
+  { label: 'decode', ours: () => forwardLoop().decode, phase: 'decode', work: tokens - 1 },
+];
 const rows: Row[] = [];
+const notes: string[] = [];
 try {
   for (const threads of option('threads', '1,2').split(',').map(Number)) {
     progress(`${name}: generating, ${threads} thread(s)...`);
     setNumThreads(threads);
-    const loops = await repeat(forwardLoop);
-    const e2e = await repeat(throughGenerate);
-    const torchRuns = runTorch<TorchTiming>(
-      'generate',
-      { config, weights, prompt: promptIds, tokens, runs },
-      threads,
-    );
-    const torch = torchRuns ? torchRuns[0] : null;
-    progress(`  generate() vs loop: ${agreement(e2e[0].tokens, loops[0].tokens)}`);
-    if (torch) progress(`  ours vs PyTorch: ${agreement(loops[0].tokens, torch.tokens)}`);
-    const add = (c: string, ours: number, theirs: (t: TorchTiming) => number) =>
-      rows.push(
-        row({
-          bench: 'generate',
-          case: `${name} ${c}`,
-          metric: 'tokens/s',
-          ours,
-          peer: torch ? 'pytorch' : null,
-          theirs: torch ? theirs(torch) : null,
-          threads,
-        }),
-      );
-    add('generate()', tokens / fastest(e2e, (r) => r.total), (t) => tokens / t.total_s);
-    add('forward loop', tokens / fastest(loops, (r) => r.total), (t) => tokens / t.total_s);
-    add('prefill', context / fastest(loops, (r) => r.prefill), (t) => context / t.prefill_s);
-    add('decode', (tokens - 1) / fastest(loops, (r) => r.decode), (t) => (tokens - 1) / t.decode_s);
+    const loop = forwardLoop().tokens;
+    progress(`  generate() vs loop: ${agreement((await throughGenerate()).tokens, loop)}`);
+    await withPeer(threads, notes, async (peer) => {
+      for (const c of cases) {
+        const theirTokens = await peer?.load<number[]>('generate', {
+          config,
+          weights,
+          prompt: promptIds,
+          tokens,
+          phase: c.phase,
+        });
+        if (theirTokens && c.phase === 'loop') progress(`  ours vs PyTorch: ${agreement(loop, theirTokens)}`);
+        rows.push(
+          compared(
+            {
+              bench: 'generate',
+              case: `${name} ${c.label}`,
+              metric: 'tokens/s',
+              threads,
+              peer_blas: peer?.info.blas ?? null,
+            },
+            c.work,
+            await alternate(c.ours, peer, timing),
+          ),
+        );
+      }
+    });
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-report(rows);
+report(rows, notes);

@@ -1,10 +1,13 @@
-// GEMM throughput: js and native (1 and 2 threads) against PyTorch + its BLAS on the same shapes.
+// GEMM throughput: native on 1 and 2 threads (and js, the oracle, on the small shapes) against PyTorch + its
+// BLAS on the same shapes, in alternating windows, each also as a share of the machine's FMA peak.
 // Shapes are m x k x n; "tA"/"tB" mean that operand is stored transposed (what backward passes use:
 // dX = dY W is plain, dW = dY^T X reads A transposed, Y = X W^T reads B transposed).
-import { setBackend, setNumThreads } from '../src/backend/index.js';
+// Options: --threads 1,2 --windows 6 --window-ms 200
+import { measurePeak, setBackend, setNumThreads } from '../src/backend/index.js';
 import { matmul, randn } from '../src/tensor/index.js';
-import { runTorch } from './_peer.js';
-import { progress, type Row, report, row, timeIt } from './_report.js';
+import { alternate, windowOptions } from './_compare.js';
+import { withPeer } from './_peer.js';
+import { compared, option, progress, type Row, report } from './_report.js';
 
 interface Case {
   name: string;
@@ -21,9 +24,13 @@ const add = (m: number, k: number, n: number, transA = false, transB = false) =>
   cases.push({ name: `${m}x${k}x${n}${flags}`, m, k, n, transA, transB });
 };
 for (const s of [128, 256, 512, 1024]) add(s, s, s);
-add(512, 512, 512, true, false);
-add(512, 512, 512, false, true);
-add(512, 512, 512, true, true);
+for (const [tA, tB] of [
+  [true, false],
+  [false, true],
+  [true, true],
+]) {
+  add(512, 512, 512, tA, tB);
+}
 for (const [tA, tB] of [
   [false, false],
   [true, false],
@@ -33,53 +40,44 @@ for (const [tA, tB] of [
   add(4096, 256, 1024, tA, tB);
 }
 
-const JS_MAX_FLOPS = 2 * 512 ** 3; // the js reference is ~100x slower: keep it to the small shapes
+const JS_MAX_FLOPS = 2 * 256 ** 3; // the js reference is ~100x slower: keep it to the small shapes
+const timing = windowOptions({ windows: 6, windowMs: 200 });
+const flops = (c: Case) => 2 * c.m * c.n * c.k;
 
-function gflops(c: Case): number {
+function product(c: Case) {
   const a = randn(c.transA ? [c.k, c.m] : [c.m, c.k]);
   const b = randn(c.transB ? [c.n, c.k] : [c.k, c.n]);
-  const seconds = timeIt(() => matmul(a, b, { transposeA: c.transA, transposeB: c.transB }), 200, 3);
-  return (2 * c.m * c.n * c.k) / seconds / 1e9;
+  return () => {
+    matmul(a, b, { transposeA: c.transA, transposeB: c.transB });
+    return undefined;
+  };
 }
 
 const rows: Row[] = [];
-for (const threads of [1, 2]) {
-  progress(`PyTorch, ${threads} thread(s)...`);
-  const torch = runTorch<{ name: string; gflops: number }>('matmul', { cases }, threads);
-  const theirs = (c: Case) => torch?.find((t) => t.name === c.name)?.gflops ?? null;
-  const peer = torch ? 'pytorch' : null;
+const notes: string[] = [];
+for (const threads of option('threads', '1,2').split(',').map(Number)) {
   setBackend('native');
+  const peak = measurePeak(threads);
+  notes.push(`fp32 FMA peak, ${threads} thread(s): ${peak?.toFixed(0) ?? '-'} GFLOP/s`);
   setNumThreads(threads);
-  for (const c of cases) {
-    progress(`native ${c.name}, ${threads} thread(s)`);
-    rows.push(
-      row({
-        bench: 'matmul',
-        case: c.name,
-        metric: 'GFLOP/s',
-        ours: gflops(c),
-        peer,
-        theirs: theirs(c),
-        threads,
-      }),
-    );
-  }
-  if (threads === 1) {
-    setBackend('js');
-    for (const c of cases.filter((x) => 2 * x.m * x.n * x.k <= JS_MAX_FLOPS)) {
-      progress(`js ${c.name}`);
-      rows.push(
-        row({
-          bench: 'matmul',
-          case: `${c.name} (js)`,
-          metric: 'GFLOP/s',
-          ours: gflops(c),
-          peer,
-          theirs: theirs(c),
-          threads,
-        }),
+  await withPeer(threads, notes, async (peer) => {
+    const pct = (gflops: number | null) => (peak && gflops !== null ? (100 * gflops) / peak : null);
+    const run = async (c: Case, label: string) => {
+      progress(`${label}, ${threads} thread(s)`);
+      await peer?.load('matmul', c);
+      const r = compared(
+        { bench: 'matmul', case: label, metric: 'GFLOP/s', threads, peer_blas: peer?.info.blas ?? null },
+        flops(c) / 1e9,
+        await alternate(product(c), peer, timing),
       );
+      rows.push({ ...r, peak_pct: pct(r.ours) ?? undefined, peak_pct_theirs: pct(r.theirs) });
+    };
+    for (const c of cases) await run(c, c.name);
+    if (threads === 1) {
+      setBackend('js');
+      for (const c of cases.filter((x) => flops(x) <= JS_MAX_FLOPS)) await run(c, `${c.name} (js)`);
+      setBackend('native');
     }
-  }
+  });
 }
-report(rows);
+report(rows, notes);

@@ -1,70 +1,60 @@
 // Training-step time of each mixer layer alone (forward + backward of sum(layer(x) * w)) at seq 512 and
 // 2048, ours vs the same layer in plain PyTorch (bench/torch/mixers/<kind>.py) where one exists, as
-// tokens per second. Options: --mixers, --seqs 512,2048, --batch 4, --dim 128, --heads 4, --threads 2.
+// tokens per second, in alternating windows. Options: --mixers, --seqs 512,2048, --batch 4, --dim 128,
+// --heads 4, --threads 2, --windows 4, --window-ms 500.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/backend/index.js';
 import { MIXERS } from '../src/mixers/index.js';
 import { HookContext, rotaryTable } from '../src/nn/index.js';
 import { Generator, mul, randn, sum } from '../src/tensor/index.js';
+import { alternate, windowOptions } from './_compare.js';
 import { mixersToRun } from './_mixers.js';
-import { runTorch } from './_peer.js';
-import { option, progress, type Row, report, row, timeIt } from './_report.js';
+import { type TorchPeer, withPeer } from './_peer.js';
+import { compared, option, progress, type Row, report } from './_report.js';
 
 const seqs = option('seqs', '512,2048').split(',').map(Number);
 const batch = Number(option('batch', '4'));
 const dim = Number(option('dim', '128'));
 const heads = Number(option('heads', '4'));
 const threads = Number(option('threads', '2'));
-const windowMs = Number(option('window-ms', '500'));
-const windows = Number(option('windows', '3'));
+const timing = windowOptions({ windows: 4, windowMs: 500 });
 setNumThreads(threads);
 
 const rows: Row[] = [];
-for (const kind of mixersToRun()) {
-  for (const seq of seqs) {
-    const g = new Generator(0);
-    const layer = MIXERS[kind]({
-      dim,
-      name: 'bench',
-      heads,
-      bias: false,
-      std: 0.02,
-      projStd: 0.02,
-      rotary: rotaryTable(dim / heads, seq),
-      generator: g,
-      settings: {},
-    });
-    const x = randn([batch, seq, dim], { generator: g, requiresGrad: true });
-    const w = randn([batch, seq, dim], { generator: g });
-    const ctx = { hooks: new HookContext(), state: null, pos: 0 };
-    const step = () => {
-      layer.zeroGrad();
-      x.grad = null;
-      sum(mul(layer.forward(x, ctx), w)).backward();
-    };
-    progress(`${kind} seq ${seq}...`);
-    const ours = (batch * seq) / timeIt(step, windowMs, windows);
+const notes: string[] = [];
+await withPeer(threads, notes, async (peer: TorchPeer | null) => {
+  for (const kind of mixersToRun()) {
     const peerFile = fileURLToPath(new URL(`../../bench/torch/mixers/${kind}.py`, import.meta.url));
-    const torch = existsSync(peerFile)
-      ? runTorch<{ seconds: number }>(
-          'mixer_step',
-          { kind, dim, heads, batch, seq, windowMs, windows },
-          threads,
-        )
-      : null;
-    const theirs = torch ? (batch * seq) / torch[0].seconds : null;
-    rows.push(
-      row({
-        bench: 'mixers-step',
-        case: `${kind} B${batch} T${seq} d${dim}`,
-        metric: 'tokens/s',
-        ours,
-        peer: torch ? 'pytorch' : null,
-        theirs,
-        threads,
-      }),
-    );
+    const layerPeer = existsSync(peerFile) ? peer : null;
+    for (const seq of seqs) {
+      const g = new Generator(0);
+      const layer = MIXERS[kind]({
+        dim,
+        name: 'bench',
+        heads,
+        bias: false,
+        std: 0.02,
+        projStd: 0.02,
+        rotary: rotaryTable(dim / heads, seq),
+        generator: g,
+        settings: {},
+      });
+      const x = randn([batch, seq, dim], { generator: g, requiresGrad: true });
+      const w = randn([batch, seq, dim], { generator: g });
+      const ctx = { hooks: new HookContext(), state: null, pos: 0 };
+      const step = () => {
+        layer.zeroGrad();
+        x.grad = null;
+        sum(mul(layer.forward(x, ctx), w)).backward();
+        return undefined;
+      };
+      progress(`${kind} seq ${seq}...`);
+      await layerPeer?.load('mixer_step', { kind, dim, heads, batch, seq });
+      const c = await alternate(step, layerPeer, timing);
+      const where = { bench: 'mixers-step', case: `${kind} B${batch} T${seq} d${dim}`, metric: 'tokens/s' };
+      rows.push(compared({ ...where, threads, peer_blas: layerPeer?.info.blas ?? null }, batch * seq, c));
+    }
   }
-}
-report(rows);
+});
+report(rows, notes);

@@ -1,11 +1,14 @@
 // One training step of a small MLP (forward, cross-entropy, backward, AdamW), ours vs PyTorch, at the
-// same threads. The step is what a training loop repeats, so overheads of the autograd show here.
+// same threads, in alternating windows. The step is what a training loop repeats, so overheads of the
+// autograd show here. Options: --batch --inputs --hidden --layers --classes --threads 1,2 --windows 6
+// --window-ms 300
 import { setNumThreads } from '../src/backend/index.js';
 import { Linear, Module } from '../src/nn/index.js';
 import { crossEntropy, Generator, gelu, randint, randn, type Tensor } from '../src/tensor/index.js';
 import { AdamW } from '../src/train/index.js';
-import { runTorch } from './_peer.js';
-import { option, progress, type Row, report, row, timeIt } from './_report.js';
+import { alternate, windowOptions } from './_compare.js';
+import { withPeer } from './_peer.js';
+import { compared, option, progress, type Row, report } from './_report.js';
 
 const config = {
   batch: Number(option('batch', '256')),
@@ -39,26 +42,26 @@ const step = () => {
   opt.zeroGrad();
   crossEntropy(model.forward(x), y).backward();
   opt.step();
+  return undefined;
 };
 
+const timing = windowOptions({ windows: 6, windowMs: 300 });
 const rows: Row[] = [];
+const notes: string[] = [];
 const name = `B${config.batch} ${config.inputs}-${config.hidden}x${config.layers - 1}-${config.classes}`;
-for (const threads of [1, 2]) {
+for (const threads of option('threads', '1,2').split(',').map(Number)) {
   progress(`MLP step, ${threads} thread(s)...`);
   setNumThreads(threads);
-  const ours = 1 / timeIt(step, 300, 5);
-  const torch = runTorch<{ steps_per_s: number }>('mlp', config, threads);
-  const theirs = torch ? torch[0].steps_per_s : null;
-  rows.push(
-    row({
-      bench: 'mlp',
-      case: name,
-      metric: 'steps/s',
-      ours,
-      peer: torch ? 'pytorch' : null,
-      theirs,
-      threads,
-    }),
-  );
+  await withPeer(threads, notes, async (peer) => {
+    await peer?.load('mlp', config);
+    const c = await alternate(step, peer, timing);
+    rows.push(
+      compared(
+        { bench: 'mlp', case: name, metric: 'steps/s', threads, peer_blas: peer?.info.blas ?? null },
+        1,
+        c,
+      ),
+    );
+  });
 }
-report(rows);
+report(rows, notes);

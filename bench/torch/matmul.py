@@ -1,22 +1,10 @@
-# PyTorch side of bench/matmul.ts: GFLOP/s of a @ b for each case, best of several timed windows.
-import json
-import sys
-
+# PyTorch side of bench/matmul.ts: one product a @ b of a case (m, k, n, transA, transB), operands stored
+# transposed where the case says, as jielong's are.
 import torch
 
-from _timing import best_seconds, use_bench_threads
 
-config = json.loads(sys.argv[1])
-use_bench_threads()
-for c in config["cases"]:
+def make(c):
     m, k, n = c["m"], c["k"], c["n"]
-    a = torch.randn(k, m) if c["transA"] else torch.randn(m, k)
-    b = torch.randn(n, k) if c["transB"] else torch.randn(k, n)
-
-    def run():
-        x = a.t() if c["transA"] else a
-        y = b.t() if c["transB"] else b
-        return x @ y
-
-    best = best_seconds(run, 0.2, 3)
-    print(json.dumps({"name": c["name"], "gflops": 2 * m * n * k / best / 1e9}))
+    a = torch.randn(k, m).t() if c["transA"] else torch.randn(m, k)
+    b = torch.randn(n, k).t() if c["transB"] else torch.randn(k, n)
+    return lambda: a @ b

@@ -121,11 +121,12 @@ class Pool {
     sleep_cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
-    unpin_owner();
   }
 
-  // Returns one CPU per thread (the calling thread's first, and pins it), or
-  // nothing when pinning is off or not possible.
+  // Returns one CPU per thread, the calling thread's current one first, or
+  // nothing when pinning is off or not possible. Only the workers are pinned:
+  // the caller's affinity belongs to the caller (and to every thread it
+  // creates later, which inherits it).
   std::vector<int> choose_cpus(int threads) {
     std::vector<int> cpus;
 #if defined(__linux__)
@@ -137,21 +138,9 @@ class Pool {
     if (current >= 0 && CPU_ISSET(current, &allowed)) cpus.push_back(current);
     for (int c = 0; c < CPU_SETSIZE; ++c)
       if (CPU_ISSET(c, &allowed) && c != current) cpus.push_back(c);
-    if ((int)cpus.size() < threads || !pin_to(cpus[0])) return {};
-    owner_pinned_ = true;
-    owner_ = pthread_self();
-    owner_mask_ = allowed;
+    if ((int)cpus.size() < threads) return {};
 #endif
     return cpus;
-  }
-
-  // Gives the pinned owner thread its old affinity back, if we are that thread.
-  void unpin_owner() {
-#if defined(__linux__)
-    if (owner_pinned_ && pthread_equal(owner_, pthread_self()))
-      pthread_setaffinity_np(owner_, sizeof owner_mask_, &owner_mask_);
-    owner_pinned_ = false;
-#endif
   }
 
   // Claims and runs tasks of job `gen` until none are left.
@@ -218,11 +207,6 @@ class Pool {
   std::condition_variable sleep_cv_;
   std::atomic<int> sleepers_{0};
 
-#if defined(__linux__)
-  bool owner_pinned_ = false;
-  pthread_t owner_{};
-  cpu_set_t owner_mask_{};
-#endif
 };
 
 int default_threads() {

@@ -39,3 +39,4 @@ export function nativeAvailable(): boolean {
 export type { Backend } from './backend.js';
 export { type KernelFamily, kernelFamily } from './family.js';
 export { getNumThreads, setNumThreads } from './native.js';
+export { measurePeak } from './peak.js';

@@ -11,7 +11,9 @@ const FLOPS_PER_ROUND = 2 * 16 * 12;
  * addon. The thread count in effect before the call is restored.
  */
 export function measurePeak(threads: number, windows = 20): number | null {
-  const probe = nativeAddon()?.fmaPeak as ((out: Float32Array, tasks: number, rounds: number) => void) | undefined;
+  const probe = nativeAddon()?.fmaPeak as
+    | ((out: Float32Array, tasks: number, rounds: number) => void)
+    | undefined;
   if (!probe) return null;
   const before = getNumThreads();
   setNumThreads(threads);

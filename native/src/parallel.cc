@@ -16,13 +16,18 @@
 // never held up by a sleeping worker.
 //
 // Affinity (Linux): when the pool has more than one thread and the process may
-// run on at least that many CPUs, the thread that starts the pool (the first
-// caller, or whoever calls set_num_threads) is pinned to the CPU it is on and
-// each worker to another allowed CPU. Without this, the scheduler of the VMs
-// we run on (sched_vcpu_pack) keeps the caller and the worker on one vCPU for
-// seconds at a time, and 2 threads run at 1-thread speed (measured: 512^3 GEMM
-// at 100 GFLOP/s instead of 205, with cpu/wall = 1.0). Set JIELONG_AFFINITY=0 to
-// leave affinity alone.
+// run on at least that many CPUs, each worker is pinned to its own CPU, none
+// of them the CPU the pool's creator was on. Without pinning, the scheduler of
+// the VMs we run on keeps the caller and the worker on one vCPU for seconds at
+// a time, and 2 threads run at 1-thread speed (measured: 512^3 GEMM at 100
+// GFLOP/s instead of 205, with cpu/wall = 1.0). The caller itself is never
+// pinned: its CPU mask is the host's (threads it creates later inherit it).
+// Instead, a job that finds the caller on a worker's CPU first nudges it off:
+// the caller's mask is narrowed to exclude that CPU, which moves it at once,
+// and restored straight after, which leaves it where it now is. And a caller
+// waiting for a worker yields after a short spin, so the two never spin
+// against each other on one CPU. Set JIELONG_AFFINITY=0 to leave affinity
+// alone.
 
 #include "parallel.h"
 
@@ -47,6 +52,7 @@ namespace {
 
 constexpr int kMaxThreads = 64;
 constexpr int kSpinMicros = 100;
+constexpr int kWaitSpins = 2000;  // ~10-50 us of pause before a waiting caller yields
 
 using Fn = std::function<void(int)>;
 
@@ -84,6 +90,7 @@ class Pool {
   bool run(int n, const Fn& fn) {
     std::unique_lock<std::mutex> user(user_mu_, std::try_to_lock);
     if (!user.owns_lock()) return false;
+    leave_worker_cpus();
 
     fn_.store(&fn, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
@@ -98,7 +105,10 @@ class Pool {
     tl_in_task = true;
     work(gen);
     tl_in_task = false;
-    while (done_.load(std::memory_order_acquire) < n) cpu_relax();
+    for (int spins = 0; done_.load(std::memory_order_acquire) < n; ++spins) {
+      if (spins < kWaitSpins) cpu_relax();
+      else std::this_thread::yield();
+    }
 
     if (error_) std::rethrow_exception(error_);
     return true;
@@ -109,6 +119,7 @@ class Pool {
     threads_ = threads;
     stop_.store(false);
     const std::vector<int> cpus = choose_cpus(threads);
+    worker_cpus_.assign(cpus.begin() + (cpus.empty() ? 0 : 1), cpus.end());
     for (int i = 1; i < threads; ++i) {
       const int cpu = cpus.empty() ? -1 : cpus[i];
       workers_.emplace_back([this, cpu] { worker_loop(cpu); });
@@ -141,6 +152,23 @@ class Pool {
     if ((int)cpus.size() < threads) return {};
 #endif
     return cpus;
+  }
+
+  // Moves the calling thread off the workers' CPUs if it is on one, leaving
+  // its CPU mask as it was (see the note at the top).
+  void leave_worker_cpus() {
+#if defined(__linux__)
+    if (worker_cpus_.empty()) return;
+    const int here = sched_getcpu();
+    if (std::find(worker_cpus_.begin(), worker_cpus_.end(), here) == worker_cpus_.end()) return;
+    cpu_set_t mask, elsewhere;
+    if (pthread_getaffinity_np(pthread_self(), sizeof mask, &mask) != 0) return;
+    elsewhere = mask;
+    for (int c : worker_cpus_) CPU_CLR(c, &elsewhere);
+    if (CPU_COUNT(&elsewhere) == 0) return;
+    if (pthread_setaffinity_np(pthread_self(), sizeof elsewhere, &elsewhere) == 0)
+      pthread_setaffinity_np(pthread_self(), sizeof mask, &mask);
+#endif
   }
 
   // Claims and runs tasks of job `gen` until none are left.
@@ -194,6 +222,7 @@ class Pool {
 
   int threads_ = 1;
   std::vector<std::thread> workers_;
+  std::vector<int> worker_cpus_;  // the CPUs the workers are pinned to (empty: none)
   std::mutex user_mu_;  // held by the thread running a job (and by resize)
 
   std::atomic<uint64_t> ticket_{0};  // generation << 32 | tasks not handed out

@@ -1,9 +1,10 @@
 // Tiny persistent thread pool used by the native kernels.
 //
 // Workers spin for ~100 us after a job, then sleep on a condition variable.
-// On Linux the thread that starts the pool and each worker are pinned to
-// distinct CPUs when there are enough (see parallel.cc for why); set
-// JIELONG_AFFINITY=0 to turn that off.
+// On Linux each worker is pinned to a CPU of its own when there are enough,
+// and the caller, never pinned, is moved off the workers' CPUs when a job
+// finds it there (see parallel.cc for why); set JIELONG_AFFINITY=0 to turn
+// that off.
 #pragma once
 
 #include <functional>

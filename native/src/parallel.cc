@@ -16,18 +16,19 @@
 // never held up by a sleeping worker.
 //
 // Affinity (Linux): when the pool has more than one thread and the process may
-// run on at least that many CPUs, each worker is pinned to its own CPU, none
-// of them the CPU the pool's creator was on. Without pinning, the scheduler of
-// the VMs we run on keeps the caller and the worker on one vCPU for seconds at
-// a time, and 2 threads run at 1-thread speed (measured: 512^3 GEMM at 100
-// GFLOP/s instead of 205, with cpu/wall = 1.0). The caller itself is never
-// pinned: its CPU mask is the host's (threads it creates later inherit it).
-// Instead, a job that finds the caller on a worker's CPU first nudges it off:
-// the caller's mask is narrowed to exclude that CPU, which moves it at once,
-// and restored straight after, which leaves it where it now is. And a caller
-// waiting for a worker yields after a short spin, so the two never spin
-// against each other on one CPU. Set JIELONG_AFFINITY=0 to leave affinity
-// alone.
+// run on at least that many CPUs, each worker is pinned to a CPU of its own,
+// and the caller to one that no worker has, but only for a burst of jobs.
+// Without pinning, the scheduler of the VMs we run on keeps the caller and a
+// worker on one vCPU for seconds at a time, and 2 threads run at 1-thread
+// speed (measured: 512^3 GEMM at 100 GFLOP/s instead of 205, with cpu/wall =
+// 1.0); pinning the workers alone leaves training 15% slower than pinning the
+// caller too (B12 T64 tiny GPT: 36 against 31 ms per step at the 10th
+// percentile). But the caller's CPU mask is the host's, and threads it starts
+// inherit it, so it gets its mask back when the pool idles: a sleeping worker
+// restores it after kUnpinAfter with no job. A training loop issues jobs
+// microseconds apart and stays pinned throughout (unpinning at every 100 us
+// gap lost most of the gain); a caller that stops using the pool is unpinned
+// within kUnpinAfter. Set JIELONG_AFFINITY=0 to leave affinity alone.
 
 #include "parallel.h"
 
@@ -53,6 +54,7 @@ namespace {
 constexpr int kMaxThreads = 64;
 constexpr int kSpinMicros = 100;
 constexpr int kWaitSpins = 2000;  // ~10-50 us of pause before a waiting caller yields
+constexpr auto kUnpinAfter = std::chrono::milliseconds(20);  // idle time that gives the caller its mask back
 
 using Fn = std::function<void(int)>;
 
@@ -65,12 +67,12 @@ inline void cpu_relax() {
 thread_local bool tl_in_task = false;
 
 #if defined(__linux__)
-// Pins the calling thread to one CPU; returns false if that failed.
-bool pin_to(int cpu) {
+// Pins a thread to one CPU; returns false if that failed.
+bool pin_thread(pthread_t thread, int cpu) {
   cpu_set_t set;
   CPU_ZERO(&set);
   CPU_SET(cpu, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof set, &set) == 0;
+  return pthread_setaffinity_np(thread, sizeof set, &set) == 0;
 }
 #endif
 
@@ -90,7 +92,7 @@ class Pool {
   bool run(int n, const Fn& fn) {
     std::unique_lock<std::mutex> user(user_mu_, std::try_to_lock);
     if (!user.owns_lock()) return false;
-    leave_worker_cpus();
+    pin_caller();
 
     fn_.store(&fn, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
@@ -119,6 +121,7 @@ class Pool {
     threads_ = threads;
     stop_.store(false);
     const std::vector<int> cpus = choose_cpus(threads);
+    caller_cpu_ = cpus.empty() ? -1 : cpus[0];
     worker_cpus_.assign(cpus.begin() + (cpus.empty() ? 0 : 1), cpus.end());
     for (int i = 1; i < threads; ++i) {
       const int cpu = cpus.empty() ? -1 : cpus[i];
@@ -132,12 +135,12 @@ class Pool {
     sleep_cv_.notify_all();
     for (auto& t : workers_) t.join();
     workers_.clear();
+    unpin_caller();
   }
 
-  // Returns one CPU per thread, the calling thread's current one first, or
-  // nothing when pinning is off or not possible. Only the workers are pinned:
-  // the caller's affinity belongs to the caller (and to every thread it
-  // creates later, which inherits it).
+  // Returns one CPU per thread, the calling thread's current one first (the
+  // caller's, the rest the workers'), or nothing when pinning is off or not
+  // possible.
   std::vector<int> choose_cpus(int threads) {
     std::vector<int> cpus;
 #if defined(__linux__)
@@ -150,25 +153,43 @@ class Pool {
     for (int c = 0; c < CPU_SETSIZE; ++c)
       if (CPU_ISSET(c, &allowed) && c != current) cpus.push_back(c);
     if ((int)cpus.size() < threads) return {};
+    cpus.resize(threads);
 #endif
     return cpus;
   }
 
-  // Moves the calling thread off the workers' CPUs if it is on one, leaving
-  // its CPU mask as it was (see the note at the top).
-  void leave_worker_cpus() {
+  // Pins the calling thread to a CPU no worker has, remembering its mask,
+  // unless it is pinned already. Called with user_mu_ held.
+  void pin_caller() {
 #if defined(__linux__)
-    if (worker_cpus_.empty()) return;
-    const int here = sched_getcpu();
-    if (std::find(worker_cpus_.begin(), worker_cpus_.end(), here) == worker_cpus_.end()) return;
-    cpu_set_t mask, elsewhere;
-    if (pthread_getaffinity_np(pthread_self(), sizeof mask, &mask) != 0) return;
-    elsewhere = mask;
-    for (int c : worker_cpus_) CPU_CLR(c, &elsewhere);
-    if (CPU_COUNT(&elsewhere) == 0) return;
-    if (pthread_setaffinity_np(pthread_self(), sizeof elsewhere, &elsewhere) == 0)
-      pthread_setaffinity_np(pthread_self(), sizeof mask, &mask);
+    if (caller_cpu_ < 0) return;
+    const pthread_t self = pthread_self();
+    if (caller_pinned_ && pthread_equal(caller_, self)) return;
+    unpin_caller();
+    if (pthread_getaffinity_np(self, sizeof caller_mask_, &caller_mask_) != 0) return;
+    if (!CPU_ISSET(caller_cpu_, &caller_mask_)) return;
+    int here = sched_getcpu();
+    if (here < 0 || !CPU_ISSET(here, &caller_mask_) ||
+        std::find(worker_cpus_.begin(), worker_cpus_.end(), here) != worker_cpus_.end())
+      here = caller_cpu_;
+    if (!pin_thread(self, here)) return;
+    caller_ = self;
+    caller_pinned_ = true;
 #endif
+  }
+
+  // Gives the pinned caller its own mask back. Called with user_mu_ held.
+  void unpin_caller() {
+#if defined(__linux__)
+    if (caller_pinned_) pthread_setaffinity_np(caller_, sizeof caller_mask_, &caller_mask_);
+    caller_pinned_ = false;
+#endif
+  }
+
+  // Unpins the caller unless a job is in flight (or being set up).
+  void unpin_caller_if_idle() {
+    std::unique_lock<std::mutex> user(user_mu_, std::try_to_lock);
+    if (user.owns_lock()) unpin_caller();
   }
 
   // Claims and runs tasks of job `gen` until none are left.
@@ -193,7 +214,7 @@ class Pool {
 
   void worker_loop(int cpu) {
 #if defined(__linux__)
-    if (cpu >= 0) pin_to(cpu);
+    if (cpu >= 0) pin_thread(pthread_self(), cpu);
 #endif
     tl_in_task = true;
     uint32_t seen = static_cast<uint32_t>(ticket_.load() >> 32);
@@ -208,9 +229,15 @@ class Pool {
                                     std::chrono::microseconds(kSpinMicros)) {
           std::unique_lock<std::mutex> lock(sleep_mu_);
           sleepers_.fetch_add(1, std::memory_order_seq_cst);
-          sleep_cv_.wait(lock, [&] {
+          const auto woken = [&] {
             return stop_.load() || static_cast<uint32_t>(ticket_.load() >> 32) != seen;
-          });
+          };
+          if (caller_pinned_.load() && !sleep_cv_.wait_for(lock, kUnpinAfter, woken)) {
+            lock.unlock();
+            unpin_caller_if_idle();  // busy: a job is being set up, and its end brings us back here
+            lock.lock();
+          }
+          sleep_cv_.wait(lock, woken);
           sleepers_.fetch_sub(1, std::memory_order_relaxed);
           spin_start = std::chrono::steady_clock::now();
         }
@@ -223,6 +250,12 @@ class Pool {
   int threads_ = 1;
   std::vector<std::thread> workers_;
   std::vector<int> worker_cpus_;  // the CPUs the workers are pinned to (empty: none)
+  int caller_cpu_ = -1;           // where a caller goes when it is on a worker's CPU (-1: no pinning)
+#if defined(__linux__)
+  pthread_t caller_{};  // these two are guarded by user_mu_
+  cpu_set_t caller_mask_{};
+#endif
+  std::atomic<bool> caller_pinned_{false};  // written under user_mu_
   std::mutex user_mu_;  // held by the thread running a job (and by resize)
 
   std::atomic<uint64_t> ticket_{0};  // generation << 32 | tasks not handed out

@@ -2,9 +2,10 @@
 //
 // Workers spin for ~100 us after a job, then sleep on a condition variable.
 // On Linux each worker is pinned to a CPU of its own when there are enough,
-// and the caller, never pinned, is moved off the workers' CPUs when a job
-// finds it there (see parallel.cc for why); set JIELONG_AFFINITY=0 to turn
-// that off.
+// and the caller to another one while it keeps the pool busy; its own CPU
+// mask comes back once the pool idles (see parallel.cc for why). Set
+// JIELONG_AFFINITY=0 to turn that off.
+
 #pragma once
 
 #include <functional>

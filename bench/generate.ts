@@ -6,7 +6,7 @@
 // the peer of both. The loop is also timed in its two phases: prefill (the prompt in one forward) and
 // decode (one token per forward, attending over everything before it).
 // Options: --context 16 (prompt tokens, i.e. how much context decoding starts from) --tokens 256
-//          --preset gpt2|llama --width 128 --layers 4 --heads 4 --threads 1,2 --windows 6 --window-ms 300
+//          --preset gpt2|llama --width 128 --layers 4 --heads 4 --threads 1,2 --windows N --window-ms MS
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { compared, option, progress, type Row, report } from './_report.js';
 
 const context = Number(option('context', '16'));
 const tokens = Number(option('tokens', '256'));
-const timing = windowOptions({ windows: 6, windowMs: 300 });
+const timing = windowOptions({ windows: 8, windowMs: 300 });
 const config = makeConfig({
   preset: option('preset', 'gpt2') as Preset,
   vocabSize: 256, // the byte tokenizer's

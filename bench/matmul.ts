@@ -2,7 +2,7 @@
 // BLAS on the same shapes, in alternating windows, each also as a share of the machine's FMA peak.
 // Shapes are m x k x n; "tA"/"tB" mean that operand is stored transposed (what backward passes use:
 // dX = dY W is plain, dW = dY^T X reads A transposed, Y = X W^T reads B transposed).
-// Options: --threads 1,2 --windows 6 --window-ms 200
+// Options: --threads 1,2 --windows N --window-ms MS
 import { measurePeak, setBackend, setNumThreads } from '../src/backend/index.js';
 import { matmul, randn } from '../src/tensor/index.js';
 import { alternate, windowOptions } from './_compare.js';
@@ -41,7 +41,7 @@ for (const [tA, tB] of [
 }
 
 const JS_MAX_FLOPS = 2 * 256 ** 3; // the js reference is ~100x slower: keep it to the small shapes
-const timing = windowOptions({ windows: 6, windowMs: 200 });
+const timing = windowOptions({ windows: 10, windowMs: 50 });
 const flops = (c: Case) => 2 * c.m * c.n * c.k;
 
 function product(c: Case) {

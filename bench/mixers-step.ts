@@ -1,7 +1,7 @@
 // Training-step time of each mixer layer alone (forward + backward of sum(layer(x) * w)) at seq 512 and
 // 2048, ours vs the same layer in plain PyTorch (bench/torch/mixers/<kind>.py) where one exists, as
 // tokens per second, in alternating windows. Options: --mixers, --seqs 512,2048, --batch 4, --dim 128,
-// --heads 4, --threads 2, --windows 4, --window-ms 500.
+// --heads 4, --threads 2, --windows N, --window-ms MS.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/backend/index.js';
@@ -18,7 +18,7 @@ const batch = Number(option('batch', '4'));
 const dim = Number(option('dim', '128'));
 const heads = Number(option('heads', '4'));
 const threads = Number(option('threads', '2'));
-const timing = windowOptions({ windows: 4, windowMs: 500 });
+const timing = windowOptions({ windows: 6, windowMs: 300 });
 setNumThreads(threads);
 
 const rows: Row[] = [];

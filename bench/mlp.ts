@@ -1,7 +1,7 @@
 // One training step of a small MLP (forward, cross-entropy, backward, AdamW), ours vs PyTorch, at the
 // same threads, in alternating windows. The step is what a training loop repeats, so overheads of the
-// autograd show here. Options: --batch --inputs --hidden --layers --classes --threads 1,2 --windows 6
-// --window-ms 300
+// autograd show here. Options: --batch --inputs --hidden --layers --classes --threads 1,2 --windows N
+// --window-ms MS
 import { setNumThreads } from '../src/backend/index.js';
 import { Linear, Module } from '../src/nn/index.js';
 import { crossEntropy, Generator, gelu, randint, randn, type Tensor } from '../src/tensor/index.js';
@@ -45,7 +45,7 @@ const step = () => {
   return undefined;
 };
 
-const timing = windowOptions({ windows: 6, windowMs: 300 });
+const timing = windowOptions({ windows: 8, windowMs: 200 });
 const rows: Row[] = [];
 const notes: string[] = [];
 const name = `B${config.batch} ${config.inputs}-${config.hidden}x${config.layers - 1}-${config.classes}`;

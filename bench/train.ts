@@ -1,7 +1,7 @@
 // One training step of the tiny GPT (forward, loss, backward, AdamW with zero_grad), ours vs the same
 // model in PyTorch (bench/torch/jielong_model.py) at the same threads, in alternating windows, as tokens
 // per second. Options: --preset gpt2|llama --vocab 256 --width 128 --layers 4 --heads 4 --seq 128
-// --batch 16 --threads 1,2 --window-ms 1000 --windows 6. nanoGPT's baby config (shakespeare_char):
+// --batch 16 --threads 1,2 --windows N --window-ms MS. nanoGPT's baby config (shakespeare_char):
 // --width 128 --layers 4 --heads 4 --batch 12 --seq 64 --vocab 65
 import { setNumThreads } from '../src/backend/index.js';
 import { LanguageModel, makeConfig, type Preset } from '../src/model/index.js';
@@ -13,7 +13,7 @@ import { compared, option, progress, type Row, report } from './_report.js';
 
 const batch = Number(option('batch', '16'));
 const seq = Number(option('seq', '128'));
-const timing = windowOptions({ windows: 6, windowMs: 1000 });
+const timing = windowOptions({ windows: 8, windowMs: 300 });
 const config = makeConfig({
   preset: option('preset', 'gpt2') as Preset,
   vocabSize: Number(option('vocab', '256')),

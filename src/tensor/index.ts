@@ -30,4 +30,5 @@ export {
 } from './ops/shape.js';
 export { defaultGenerator, Generator, manualSeed } from './rng.js';
 export { broadcastShapes, numel, type Shape } from './shape.js';
+export { setPoisonUninitialized, uninitialized } from './storage.js';
 export { IntTensor, type NestedArray, Tensor } from './tensor.js';

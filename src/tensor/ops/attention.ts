@@ -3,6 +3,7 @@
 import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { fmt } from '../shape.js';
+import { uninitialized } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
 function headsOf(op: string, qkv: Tensor, heads: number): [batch: number, seq: number, headDim: number] {
@@ -22,8 +23,8 @@ function headsOf(op: string, qkv: Tensor, heads: number): [batch: number, seq: n
 export function causalAttention(qkv: Tensor, heads: number): Tensor {
   const [batch, seq, headDim] = headsOf('causalAttention', qkv, heads);
   const scale = 1 / Math.sqrt(headDim);
-  const out = new Float32Array(batch * seq * heads * headDim);
-  const lse = new Float32Array(batch * heads * seq);
+  const out = uninitialized(batch * seq * heads * headDim);
+  const lse = uninitialized(batch * heads * seq);
   backend().causalAttention(qkv.data, out, lse, batch, seq, heads, headDim, scale);
   return record('causalAttention', new Tensor(out, [batch, seq, heads * headDim]), [qkv], (g) => {
     const gqkv = new Float32Array(qkv.data.length);

@@ -3,6 +3,7 @@ import type { BinaryOp, BroadcastLayout, UnaryOp } from '../../backend/backend.j
 import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, numel, type Shape, sameShape } from '../shape.js';
+import { uninitialized } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 
@@ -45,7 +46,7 @@ export function broadcastLayout(out: Shape, a: Shape, b: Shape): BroadcastLayout
 /** Forward only: the broadcast result of a binary op, no graph. */
 function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
-  const out = new Float32Array(numel(shape));
+  const out = uninitialized(numel(shape));
   backend().binary(op, a.data, b.data, out, broadcastLayout(shape, a.shape, b.shape));
   return new Tensor(out, shape);
 }
@@ -130,10 +131,10 @@ export const ge = (a: Operand, b: Operand): Tensor => binaryKernel('ge', asTenso
 
 /** A pointwise function f: forward and the fused derivative kernel gx = gy * f'(x). */
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
-  const out = new Float32Array(x.data.length);
+  const out = uninitialized(x.data.length);
   backend().unary(op, x.data, out);
   return record(op, new Tensor(out, x.shape), [x], (g) => {
-    const gx = new Float32Array(x.data.length);
+    const gx = uninitialized(x.data.length);
     backend().unaryGrad(op, x.data, g.data, gx);
     return [new Tensor(gx, x.shape)];
   });

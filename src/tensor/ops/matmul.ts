@@ -3,6 +3,7 @@
 import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, fmt, numel, type Shape } from '../shape.js';
+import { uninitialized } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { sumTo } from './reduce.js';
 import { expand, reshape } from './shape.js';
@@ -30,7 +31,8 @@ function gemm(
   transB: boolean,
   addTo?: Float32Array,
 ): Float32Array {
-  const c = addTo ?? new Float32Array(batch * m * n);
+  // k = 0 writes nothing: the product of empty matrices is zeros.
+  const c = addTo ?? (k > 0 ? uninitialized(batch * m * n) : new Float32Array(batch * m * n));
   backend().gemm({
     batch,
     m,
@@ -158,7 +160,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     );
   }
   const rows = x.data.length / inF;
-  const y = new Float32Array(rows * outF);
+  const y = uninitialized(rows * outF);
   for (let r = 0; r < rows; r++) y.set(bias.data, r * outF);
   const none = { a: false, b: false };
   gemm(x.data, weight.data, 1, none, rows, outF, inF, false, true, y);

@@ -3,6 +3,7 @@ import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { defaultGenerator, type Generator } from '../rng.js';
 import { fmt, normalizeDim } from '../shape.js';
+import { uninitialized } from '../storage.js';
 import { type IntTensor, Tensor } from '../tensor.js';
 import { mul } from './elementwise.js';
 import { transpose } from './shape.js';
@@ -22,10 +23,10 @@ function onDim(x: Tensor, dim: number, op: string, f: (t: Tensor) => Tensor): Te
 export function softmax(x: Tensor, dim = -1): Tensor {
   return onDim(x, dim, 'softmax', (t) => {
     const [rows, cols] = rowsOf(t);
-    const y = new Float32Array(t.data.length);
+    const y = uninitialized(t.data.length);
     backend().softmax(t.data, y, rows, cols);
     return record('softmax', t.withData(y), [t], (g) => {
-      const gx = new Float32Array(y.length);
+      const gx = uninitialized(y.length);
       backend().softmaxGrad(y, g.data, gx, rows, cols);
       return [t.withData(gx)];
     });
@@ -35,10 +36,10 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   return onDim(x, dim, 'logSoftmax', (t) => {
     const [rows, cols] = rowsOf(t);
-    const y = new Float32Array(t.data.length);
+    const y = uninitialized(t.data.length);
     backend().logSoftmax(t.data, y, rows, cols);
     return record('logSoftmax', t.withData(y), [t], (g) => {
-      const gx = new Float32Array(y.length);
+      const gx = uninitialized(y.length);
       backend().logSoftmaxGrad(y, g.data, gx, rows, cols);
       return [t.withData(gx)];
     });
@@ -90,7 +91,7 @@ export function crossEntropy(logits: Tensor, targets: IntTensor, options: CrossE
     rowWeight = (g) => new Float32Array(rows).fill(g.data[0] * scale);
   }
   return record('crossEntropy', out, [logits], (g) => {
-    const gx = new Float32Array(logits.data.length);
+    const gx = uninitialized(logits.data.length);
     backend().crossEntropyGrad(logits.data, targets.data, lse, rowWeight(g), rows, cols, ignoreIndex, gx);
     return [logits.withData(gx)];
   });
@@ -110,13 +111,13 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
   checkNormWeight('layerNorm', x, weight);
   checkNormWeight('layerNorm', x, bias);
   const [rows, cols] = rowsOf(x);
-  const out = new Float32Array(x.data.length);
-  const mean = new Float32Array(rows);
-  const rstd = new Float32Array(rows);
+  const out = uninitialized(x.data.length);
+  const mean = uninitialized(rows);
+  const rstd = uninitialized(rows);
   backend().layerNorm(x.data, weight?.data ?? null, bias?.data ?? null, rows, cols, eps, out, mean, rstd);
   const inputs = [x, weight, bias].filter((t): t is Tensor => !!t);
   return record('layerNorm', x.withData(out), inputs, (g) => {
-    const gx = new Float32Array(x.data.length);
+    const gx = uninitialized(x.data.length);
     const gw = weight?.requiresGrad ? new Float32Array(cols) : null;
     const gb = bias?.requiresGrad ? new Float32Array(cols) : null;
     backend().layerNormGrad(x.data, weight?.data ?? null, mean, rstd, g.data, rows, cols, gx, gw, gb);
@@ -131,12 +132,12 @@ export function layerNorm(x: Tensor, weight?: Tensor | null, bias?: Tensor | nul
 export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
   checkNormWeight('rmsNorm', x, weight);
   const [rows, cols] = rowsOf(x);
-  const out = new Float32Array(x.data.length);
-  const rstd = new Float32Array(rows);
+  const out = uninitialized(x.data.length);
+  const rstd = uninitialized(rows);
   backend().rmsNorm(x.data, weight?.data ?? null, rows, cols, eps, out, rstd);
   const inputs = weight ? [x, weight] : [x];
   return record('rmsNorm', x.withData(out), inputs, (g) => {
-    const gx = new Float32Array(x.data.length);
+    const gx = uninitialized(x.data.length);
     const gw = weight?.requiresGrad ? new Float32Array(cols) : null;
     backend().rmsNormGrad(x.data, weight?.data ?? null, rstd, g.data, rows, cols, gx, gw);
     return weight ? [x.withData(gx), gw ? weight.withData(gw) : null] : [x.withData(gx)];

@@ -49,8 +49,11 @@
 //    the B block is re-read from L3, which costs nothing measurable.
 //  * Packing a 512 x 256 block of A or B takes ~20 us, ~3.5% of the work
 //    done with it at 1 thread; the rest of the gap to peak is cache misses.
-//  * Below 2^17 multiply-adds (about 50^3) the packed path runs on one thread:
-//    at 32^3 a second thread loses, at 64^3 it gains 30%.
+//  * Below 2^22 multiply-adds (160^3) the packed path runs on one thread; the
+//    small-m path below 2^17. Measured on Zen 5 (2026-12, best of 30 windows,
+//    1 vs 2 threads, GFLOP/s): 64^3 102 vs 68, 128^3 178 vs 152, 160^3 181 vs
+//    185, 192^3 192 vs 225, 256^3 193 vs 264; m = 1: 1x128x512 4.6 vs 4.9 us,
+//    1x128x2048 15.8 vs 10.7 us. (On Zen 4 the packed crossover was near 50^3.)
 //
 // Threads: both phases split work statically into one equal share per
 // thread (the pack phase by panels, the compute phase by the R x S rectangle
@@ -145,8 +148,8 @@ constexpr int NC = 2048;        // columns of B packed at once (multiple of NR)
 constexpr int MB = 1536;        // rows of A packed at once (multiple of MR)
 
 constexpr int kSmallM = 16;                    // m (or n) up to this uses the unpacked path
-constexpr double kParallelWork = 1 << 17;      // m*n*k below this runs on one thread
-constexpr double kSmallParallelWork = 1 << 16; // the same for the small-m path
+constexpr double kParallelWork = 1 << 22;      // m*n*k below this runs on one thread
+constexpr double kSmallParallelWork = 1 << 17; // the same for the small-m path
 constexpr double kBatchSplitWork = 1 << 22;    // batched GEMMs below this go one per task
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { CharTokenizer } from '../tokenizer/index.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../train/index.js';
 import { num, parse, str } from './args.js';
 import { tokenStreams } from './dataset.js';
+import { lossSample } from './loss-sample.js';
 import { printProgress } from './train.js';
 
 const USAGE = `usage: jielong demo [--iters 1500] [--out out/demo] [--seed 1] [--threads N]
@@ -56,29 +57,30 @@ export async function demo(args: string[]): Promise<void> {
   );
 
   let lastPrint = 0;
+  const options = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    maxIters: num(p, 'iters', 1500, { integer: true, min: 1 }),
+    batchSize: 16,
+    blockSize: 64,
+    evalInterval: 500,
+    outDir,
+  };
   const result = await train({
     model,
     tokenizer,
     train: trainTokens,
     val,
-    options: {
-      ...DEFAULT_TRAIN_OPTIONS,
-      maxIters: num(p, 'iters', 1500, { integer: true, min: 1 }),
-      batchSize: 16,
-      blockSize: 64,
-      evalInterval: 500,
-      outDir,
-    },
+    options,
     meta: { source: { kind: 'builtin', seed } },
-    onLog: (entry, progress) => {
+    onLog: (entry) => {
       if (entry.type === 'eval' || entry.elapsed - lastPrint >= 5) {
         lastPrint = entry.elapsed;
-        printProgress(entry, progress, 0);
+        printProgress(entry, options, 0);
       }
     },
   });
   console.log(
-    `\ntrained ${result.iters} iterations, validation loss ${result.valLoss?.toFixed(3)} (checkpoint: ${outDir})\n`,
+    `\ntrained ${result.iters} iterations, validation loss ${result.valLoss?.toFixed(3)} (${lossSample(options)}; checkpoint: ${outDir})\n`,
   );
 
   console.log('--- the model writes (temperature 0.8) ---');

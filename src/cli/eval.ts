@@ -1,20 +1,24 @@
-// `jielong eval`: loss and perplexity of a checkpoint on held-out text.
+// `jielong eval`: loss and perplexity of a checkpoint on the train and validation splits of a text.
 import { setNumThreads } from '../backend/index.js';
 import { DEFAULT_TRAIN_OPTIONS, estimateLoss, loadCheckpoint, type TrainerState } from '../train/index.js';
 import { num, parse, str } from './args.js';
 import { describe, loadText, type TextSource, tokenStreams } from './dataset.js';
+import { lossSample } from './loss-sample.js';
 import { modelDir } from './model-path.js';
 
 const USAGE = `usage: jielong eval [options]
 
-Mean next-token loss (nats), perplexity and bits per character on the validation split (the last 10%)
-of a text.
+Mean next-token loss (nats), perplexity and bits per character on the train split (the first 90%) and
+the validation split (the last 10%) of a text, each averaged over the same number of random windows;
+every figure says how many (more batches, less noise). With the run's batch size and --iters equal to
+its --eval-iters (20), the figures are exactly those of the run's last evaluation.
 
   --model DIR        checkpoint folder (default: the shipped model)
   --data FILE        text to evaluate on (default: the data the model was trained on, else the built-in corpus)
-  --batch-size N     (default 12)   --block-size N  (default: the model's context)
+  --batch-size N     (default 12)
+  --block-size N     window length, at most the model's context (default: the context)
   --iters N          batches to average (default 50)
-  --seed N           which batches (default 1337)
+  --seed N           which batches (default 1337, as train)
   --threads N`;
 
 const OPTIONS = {
@@ -37,24 +41,40 @@ export function evalCommand(args: string[]): void {
   const source: TextSource = str(p, 'data')
     ? { kind: 'file', path: str(p, 'data')! }
     : (trained ?? { kind: 'builtin', seed: 1 });
-  const text = loadText(source);
-  const { val } = tokenStreams(text, tokenizer);
   const int = { integer: true, min: 1 };
-  const blockSize = Math.min(
-    num(p, 'block-size', model.config.blockSize, int),
-    model.config.blockSize,
-    val.length - 1,
-  );
-  const loss = estimateLoss(model, val, {
+  const context = model.config.blockSize;
+  const asked = num(p, 'block-size', context, int);
+  // An error rather than quietly using the context: the figure would be read as the loss at the length
+  // asked for (and compared with models that take that length), and this model takes at most its context.
+  if (asked > context) {
+    throw new Error(
+      `--block-size ${asked} is longer than the model's context (${context} tokens): it cannot be evaluated on longer windows; use --block-size ${context} or less`,
+    );
+  }
+  const text = loadText(source);
+  const { train, val } = tokenStreams(text, tokenizer);
+  const blockSize = Math.min(asked, val.length - 1);
+  if (blockSize < asked) {
+    console.error(
+      `the validation split has only ${val.length} tokens: windows of ${blockSize}, not ${asked}`,
+    );
+  }
+  const options = {
     ...DEFAULT_TRAIN_OPTIONS,
-    batchSize: num(p, 'batch-size', 12, int),
+    batchSize: num(p, 'batch-size', DEFAULT_TRAIN_OPTIONS.batchSize, int),
     blockSize,
     evalIters: num(p, 'iters', 50, int),
-    seed: num(p, 'seed', 1337, { integer: true, min: 0 }),
-  });
+    seed: num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 }),
+  };
   const charsPerToken = text.length / tokenizer.encode(text, { allowSpecial: false }).length;
-  console.log(`model ${dir} on ${describe(source)} (validation split, ${val.length} tokens)`);
-  console.log(
-    `loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)}, ${(loss / Math.LN2 / charsPerToken).toFixed(3)} bits/char`,
-  );
+  console.log(`model ${dir} on ${describe(source)}: ${train.length} train / ${val.length} validation tokens`);
+  for (const [split, tokens] of [
+    ['train', train],
+    ['val', val],
+  ] as const) {
+    const loss = estimateLoss(model, tokens, options);
+    console.log(
+      `${split} loss ${loss.toFixed(4)} nats/token, perplexity ${Math.exp(loss).toFixed(2)}, ${(loss / Math.LN2 / charsPerToken).toFixed(3)} bits/char (${lossSample(options)})`,
+    );
+  }
 }

@@ -21,6 +21,7 @@ import {
 } from '../train/index.js';
 import { duration, num, oneOf, type Parsed, parse, str } from './args.js';
 import { buildTokenizer, describe, loadText, type TextSource, tokenStreams } from './dataset.js';
+import { lossSample } from './loss-sample.js';
 
 const USAGE = `usage: jielong train [options]
 
@@ -129,19 +130,19 @@ function mixerOption(p: Parsed): Pick<ModelConfigInput, 'mixer'> {
   return { mixer: kinds.length === 1 ? kinds[0] : kinds };
 }
 
-/** Progress for people: one line per log entry. */
-export function printProgress(entry: LogEntry, progress: { maxIters: number }, startIter: number): void {
+/** Progress for people: one line per log entry of a run with options `o`. */
+export function printProgress(entry: LogEntry, o: TrainOptions, startIter: number): void {
   if (entry.type === 'eval') {
     console.log(
-      `eval  iter ${entry.iter}: train loss ${entry.trainLoss.toFixed(4)}, val loss ${entry.valLoss.toFixed(4)}`,
+      `eval  iter ${entry.iter}: train loss ${entry.trainLoss.toFixed(4)}, val loss ${entry.valLoss.toFixed(4)} (${lossSample(o)} each)`,
     );
     return;
   }
   const rate = entry.tokensPerSec;
   const done = entry.iter - startIter;
-  const eta = done > 0 ? (entry.elapsed / Math.max(done, 1)) * (progress.maxIters - entry.iter) : Number.NaN;
+  const eta = done > 0 ? (entry.elapsed / Math.max(done, 1)) * (o.maxIters - entry.iter) : Number.NaN;
   console.log(
-    `iter ${String(entry.iter).padStart(String(progress.maxIters).length)}/${progress.maxIters}  loss ${entry.loss.toFixed(4)}  lr ${entry.lr.toExponential(2)}  ${(rate / 1000).toFixed(1)}k tok/s  ETA ${duration(eta)}`,
+    `iter ${String(entry.iter).padStart(String(o.maxIters).length)}/${o.maxIters}  loss ${entry.loss.toFixed(4)}  lr ${entry.lr.toExponential(2)}  ${(rate / 1000).toFixed(1)}k tok/s  ETA ${duration(eta)}`,
   );
 }
 
@@ -223,12 +224,15 @@ export async function trainCommand(args: string[]): Promise<void> {
       resume,
       meta: { source },
       signal,
-      onLog: (e, progress) => printProgress(e, progress, startIter),
+      onLog: (e) => printProgress(e, options, startIter),
     });
+    // No evaluation ran when --resume had nothing left to do.
+    const lastVal =
+      result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(4)} (${lossSample(options)})`;
     console.log(
       result.stopped
         ? `stopped at iter ${result.iters}; checkpoint in ${outDir} (continue with --resume)`
-        : `done: ${result.iters} iters, val loss ${result.valLoss?.toFixed(4)}; checkpoint in ${outDir}`,
+        : `done: ${result.iters} iters${lastVal}; checkpoint in ${outDir}`,
     );
   } finally {
     process.off('SIGINT', onSigint);

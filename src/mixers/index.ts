@@ -1,5 +1,6 @@
 // The sequence mixers: attention and its recurrent competitors, each with its generation state.
 export { type AttentionOptions, CausalSelfAttention, KVCache } from './attention.js';
+export { CausalConv1d, causalConv1d } from './conv/causal-conv1d.js';
 export { chunkDeltaRule, recurrentDeltaRule } from './delta/ops.js';
 export { DeltaRuleState } from './delta/state.js';
 export { DeltaNet } from './deltanet.js';

@@ -13,7 +13,7 @@
 // matrix form (Mamba-2 buys one by making A a scalar per head). The scan runs sequentially in time and in
 // parallel over batch x d_inner, fused with the softplus, the D skip and the gate (selective-scan.ts); its
 // backward is the reverse scan, recomputing states chunk by chunk from saved checkpoints. The conv is a
-// fused op too (causal-conv1d.ts). Generation keeps a constant-size state: the last d_conv - 1 conv inputs
+// fused op too (conv/causal-conv1d.ts, shared with DeltaNet). Generation keeps a constant-size state: the last d_conv - 1 conv inputs
 // and h [B, d_inner, d_state]; the same kernels continue from it, so one token is one recurrent step.
 // Hook points: hook_conv (u), hook_delta, hook_B, hook_C, hook_y (gated y, into out_proj).
 import { Linear, Module, markNoWeightDecay } from '../nn/index.js';
@@ -30,7 +30,7 @@ import {
   split,
   type Tensor,
 } from '../tensor/index.js';
-import { CausalConv1d } from './mamba/causal-conv1d.js';
+import { CausalConv1d } from './conv/causal-conv1d.js';
 import { selectiveScan } from './mamba/selective-scan.js';
 import type { Mixer, MixerContext, MixerState } from './mixer.js';
 import type { MixerOptions } from './options.js';
@@ -105,7 +105,7 @@ export class Mamba extends Module implements Mixer {
     // The model's init scales for the plain projections (out_proj's shrinks with depth, as the reference's
     // rescale of out_proj does); the SSM's own parameters get the reference inits below.
     this.in_proj = new Linear(o.dim, 2 * dInner, { bias: o.bias, std: o.std, generator: g });
-    this.conv1d = new CausalConv1d(dInner, this.dConv, g);
+    this.conv1d = new CausalConv1d(dInner, this.dConv, { bias: true, generator: g });
     this.x_proj = new Linear(dInner, dtRank + 2 * dState, { bias: false, std: o.std, generator: g });
     // PyTorch's default weight init, U(-1/sqrt(dt_rank), 1/sqrt(dt_rank)), is the reference's "random" dt
     // init; the bias is set so that softplus(bias) = dt, dt log-uniform in [DT_MIN, DT_MAX].

@@ -39,7 +39,7 @@ test('train writes a checkpoint and metrics; resume continues; fine-tune starts 
   const first = jielong('train', ...small, '--iters', '20', '--eval-interval', '10', '--out', out);
   assert.equal(first.status, 0, first.stderr);
   assert.match(first.stdout, /iter +20\/20 +loss \d\.\d+ +lr [\d.e-]+ +[\d.]+k tok\/s +ETA/);
-  assert.match(first.stdout, /eval +iter 20: train loss [\d.]+, val loss [\d.]+/);
+  assert.match(first.stdout, /eval +iter 20: train loss [\d.]+, val loss [\d.]+ \(2 batches of 4x16 each\)/);
   for (const f of [
     'model.safetensors',
     'config.json',
@@ -54,7 +54,7 @@ test('train writes a checkpoint and metrics; resume continues; fine-tune starts 
   const resumed = jielong('train', '--resume', '--iters', '30', '--out', out);
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, /resuming .* at iter 20\/30/);
-  assert.match(resumed.stdout, /done: 30 iters/);
+  assert.match(resumed.stdout, /done: 30 iters, val loss [\d.]+ \(2 batches of 4x16\); checkpoint in /);
 
   const text = join(dir, 'new.txt');
   writeFileSync(text, 'Ada Lin was born in Rivermouth. '.repeat(50));
@@ -105,6 +105,37 @@ test('generate, eval and plot work on the checkpoint', () => {
   const plot = jielong('plot', out);
   assert.equal(plot.status, 0, plot.stderr);
   assert.match(readFileSync(join(out, 'loss.svg'), 'utf8'), /<svg[\s\S]*validation[\s\S]*<\/svg>/);
+});
+
+test('every loss figure says what it averaged; eval repeats the last evaluation of a run on its batches', () => {
+  const out = join(dir, 'run');
+  const evals = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; trainLoss: number; valLoss: number })
+    .filter((e) => e.type === 'eval');
+  const last = evals[evals.length - 1];
+  // The run evaluated 2 batches of 4 windows of 16 tokens (--eval-iters 2, --batch-size 4, its context).
+  const same = jielong('eval', '--model', out, '--iters', '2', '--batch-size', '4');
+  assert.equal(same.status, 0, same.stderr);
+  assert.match(same.stdout, /: \d+ train \/ \d+ validation tokens/);
+  for (const [split, loss] of [
+    ['train', last.trainLoss],
+    ['val', last.valLoss],
+  ] as const) {
+    const line = `${split} loss ${loss.toFixed(4)} nats/token, perplexity [\\d.]+, [\\d.]+ bits/char \\(2 batches of 4x16\\)`;
+    assert.match(same.stdout, new RegExp(line));
+  }
+  const byDefault = jielong('eval', '--model', out);
+  assert.match(
+    byDefault.stdout,
+    /train loss [\d.]+ .* \(50 batches of 12x16\)\nval loss [\d.]+ .* \(50 batches of 12x16\)/,
+  );
+
+  const tooLong = jielong('eval', '--model', out, '--block-size', '64');
+  assert.equal(tooLong.status, 1);
+  assert.match(tooLong.stderr, /--block-size 64 is longer than the model's context \(16 tokens\)/);
+  assert.equal(tooLong.stdout, '');
 });
 
 test('Ctrl-C saves a checkpoint and exits cleanly, and --resume picks it up', async () => {

@@ -3,6 +3,7 @@
 // layer written out in ordinary tensor ops, generation through the state, hooks, and a tiny model.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { causalConv1dReference } from '../../src/mixers/conv/naive.js';
 import type { DeltaRuleMixer } from '../../src/mixers/delta/base.js';
 import { deltaRuleReference } from '../../src/mixers/delta/naive.js';
 import { chunkDeltaRule, recurrentDeltaRule } from '../../src/mixers/delta/ops.js';
@@ -176,22 +177,6 @@ export function coreSuite(gated: boolean): void {
 
 // ---- the layer written out in ordinary ops ----
 
-/** silu(causal depthwise conv1d) as shifted copies of x times each tap's weights. */
-function convReference(x: Tensor, weight: Tensor): Tensor {
-  const [B, T, D] = x.shape;
-  const W = weight.shape[2];
-  let z: Tensor | null = null;
-  for (let i = 0; i < W; i++) {
-    const shift = W - 1 - i;
-    if (shift >= T) continue;
-    const zeros = new Tensor(new Float32Array(B * shift * D), [B, shift, D]);
-    const shifted = shift === 0 ? x : cat([zeros, slice(x, 1, 0, T - shift)], 1);
-    const term = mul(shifted, reshape(slice(weight, 2, i, i + 1), [D]));
-    z = z ? add(z, term) : term;
-  }
-  return silu(z!);
-}
-
 function l2Reference(x: Tensor): Tensor {
   return div(x, sqrt(add(sum(mul(x, x), -1, true), 1e-6)));
 }
@@ -203,9 +188,11 @@ function rmsNormReference(x: Tensor, weight: Tensor, eps: number): Tensor {
 /** The whole layer, recurrence included, from plain ops: what the fused path is held to. */
 export function layerReference(layer: DeltaRuleMixer, x: Tensor): { out: Tensor; state: Tensor } {
   const [B, T] = x.shape;
-  const [H, K, V] = [layer.heads, layer.headKDim, layer.headVDim];
+  const [H, K, V, W] = [layer.heads, layer.headKDim, layer.headVDim, layer.convSize];
+  const conv = (x: Tensor, c: typeof layer.q_conv1d) =>
+    silu(causalConv1dReference(x, reshape(c.weight, [c.channels, W]), null));
   const qkv = (p: typeof layer.q_proj, c: typeof layer.q_conv1d, d: number) =>
-    reshape(convReference(linear(x, p.weight), c.weight), [B, T, H, d]);
+    reshape(conv(linear(x, p.weight), c), [B, T, H, d]);
   const q = l2Reference(qkv(layer.q_proj, layer.q_conv1d, K));
   const k = l2Reference(qkv(layer.k_proj, layer.k_conv1d, K));
   const v = qkv(layer.v_proj, layer.v_conv1d, V);

@@ -35,12 +35,7 @@ function expectSame(
 
 describe('mamba native kernels equal js', { skip: !loaded.ok && 'native addon not built' }, () => {
   test('every kernel is native', () => {
-    assert.deepEqual(mambaKernels.nativeNames().sort(), [
-      'causalConv1d',
-      'causalConv1dGrad',
-      'selectiveScan',
-      'selectiveScanGrad',
-    ]);
+    assert.deepEqual(mambaKernels.nativeNames().sort(), ['selectiveScan', 'selectiveScanGrad']);
   });
 
   for (const threads of [1, 2]) {
@@ -98,42 +93,6 @@ describe('mamba native kernels equal js', { skip: !loaded.ok && 'native addon no
             [act, act, dInner * dState, sel, sel, dInner, act],
             (f, grads) => f(u, delta, A, B, C, D, z, bias, ckpt, gOut, ...grads, dims),
             `selectiveScanGrad ${what}`,
-          );
-        }
-      }
-    });
-
-    test(`causal conv1d forward and backward (${threads} thread(s))`, () => {
-      setNumThreads(threads);
-      for (const [batch, seq, channels, width] of [
-        [3, 1, 1, 4],
-        [2, 63, 33, 4],
-        [1, 1000, 70, 3],
-        [2, 100, 40, 1],
-      ]) {
-        for (const [silu, withBias, withWindow] of [
-          [true, true, true],
-          [false, false, false],
-        ]) {
-          const n = batch * seq * channels;
-          const x = randn(n);
-          const w = randn(channels * width);
-          const bias = withBias ? randn(channels) : null;
-          const window = withWindow ? randn(batch * (width - 1) * channels) : null;
-          const gOut = randn(n);
-          const what = `[${batch}, ${seq}, ${channels}] width ${width}${silu ? ' silu' : ''}`;
-          expectSame(
-            'causalConv1d',
-            [n],
-            (f, [out]) => f(x, w, bias, window, out, batch, seq, channels, width, silu),
-            `causalConv1d ${what}`,
-          );
-          expectSame(
-            'causalConv1dGrad',
-            withBias ? [n, channels * width, channels] : [n, channels * width],
-            (f, [gx, gw, gb]) =>
-              f(x, w, bias, window, gOut, gx, gw, gb ?? null, batch, seq, channels, width, silu),
-            `causalConv1dGrad ${what}`,
           );
         }
       }

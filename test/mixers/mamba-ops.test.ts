@@ -1,11 +1,11 @@
-// Mamba's fused ops (selective scan, causal conv1d) against the step-by-step reference built from ordinary
-// tensor ops: outputs, final state and every gradient, on each backend, at several lengths and chunk sizes.
+// Mamba's selective scan against the step-by-step reference built from ordinary tensor ops: outputs, final
+// state and every gradient, on each backend, at several lengths and chunk sizes. (Its causal conv1d is
+// tested with the other layers that share it: causal-conv1d.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { causalConv1d } from '../../src/mixers/mamba/causal-conv1d.js';
-import { causalConv1dReference, selectiveScanReference } from '../../src/mixers/mamba/reference.js';
+import { selectiveScanReference } from '../../src/mixers/mamba/reference.js';
 import { selectiveScan } from '../../src/mixers/mamba/selective-scan.js';
-import { exp, Generator, mul, neg, noGrad, randn, silu, Tensor } from '../../src/tensor/index.js';
+import { exp, Generator, neg, noGrad, randn, Tensor } from '../../src/tensor/index.js';
 import { assertClose, backends, gradcheck, withBackend } from '../helpers.js';
 
 const TOL = 1e-4;
@@ -158,70 +158,3 @@ function softplusOf(delta: Tensor, bias: Tensor): Float32Array {
     return x > 20 ? x : Math.log1p(Math.exp(x));
   });
 }
-
-describe('causal conv1d: fused op equals shifted copies', () => {
-  for (const seq of LENGTHS) {
-    test(`length ${seq}: output and gradients, with SiLU, without, and continuing from a window`, () => {
-      const g = new Generator(100 + seq);
-      const [batch, channels, width] = [2, 5, 4];
-      const x = randn([batch, seq, channels], { generator: g, requiresGrad: true });
-      const w = randn([channels, width], { generator: g, requiresGrad: true });
-      const b = randn([channels], { generator: g, requiresGrad: true });
-      const window = randn([batch, width - 1, channels], { generator: g });
-      const gOut = randn([batch, seq, channels], { generator: g });
-      for (const [activation, win] of [
-        ['silu', null],
-        [null, null],
-        ['silu', window],
-      ] as const) {
-        const grads = () => [x, w, b].map((t) => (t.grad as Tensor).data.slice());
-        const clear = () => {
-          for (const t of [x, w, b]) t.grad = null;
-        };
-        clear();
-        const pre = causalConv1dReference(x, w, b, win ?? undefined);
-        const ref = activation ? silu(pre) : pre;
-        ref.backward(gOut);
-        const refGrads = grads();
-        for (const backend of backends()) {
-          withBackend(backend, () => {
-            clear();
-            const got = causalConv1d(x, w, b, { activation, window: win?.data });
-            const what = `${backend}, ${activation ?? 'identity'}${win ? ', window' : ''}:`;
-            assertClose(got.data, ref.data, TOL, `${what} output`);
-            got.backward(gOut);
-            grads().forEach((gr, i) => {
-              assertClose(gr, refGrads[i], TOL, `${what} gradient ${['x', 'weight', 'bias'][i]}`);
-            });
-          });
-        }
-      }
-    });
-  }
-
-  test('finite differences agree with the backward, and no bias works', () => {
-    for (const backend of backends()) {
-      withBackend(backend, () => {
-        const g = new Generator(5);
-        const x = randn([2, 6, 3], { generator: g, requiresGrad: true });
-        const w = randn([3, 3], { generator: g, requiresGrad: true });
-        const b = randn([3], { generator: g, requiresGrad: true });
-        const window = randn([2, 2, 3], { generator: g }).data;
-        gradcheck((x, w, b) => causalConv1d(x, w, b, { activation: 'silu', window }), [x, w, b], {
-          tol: 5e-3,
-        });
-        gradcheck((x, w) => mul(causalConv1d(x, w, null), 1), [x, w], { tol: 5e-3 });
-      });
-    }
-  });
-
-  test('bad shapes are named', () => {
-    const x = randn([1, 4, 3]);
-    assert.throws(() => causalConv1d(x, randn([2, 4]), null), /causalConv1d: expected x/);
-    assert.throws(() => causalConv1d(x, randn([3, 4]), randn([2])), /bias must have shape \[3\]/);
-    assert.throws(
-      () => causalConv1d(x, randn([3, 4]), null, { window: new Float32Array(2) }),
-      /window holds 2 values/,
-    );
-  });
-});

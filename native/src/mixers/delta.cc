@@ -1,6 +1,6 @@
 // The delta-rule kernels (src/mixers/delta/): the chunkwise recurrence forward and backward, the
-// token-by-token recurrence for generation, the short causal convolution with SiLU and the per-head L2
-// norm. The math and the argument lists are those of the js versions (js-chunk.ts and its siblings), which
+// token-by-token recurrence for generation and the per-head L2 norm (the short convolution is conv.cc,
+// shared with Mamba). The math and the argument lists are those of the js versions (js-chunk.ts and its siblings), which
 // are the oracle; here every chunk product is a jl::sgemm on small dense buffers, and the (batch, head)
 // pairs run in parallel, each walking its chunks in order (only the K x V state crosses chunk borders).
 //
@@ -326,87 +326,6 @@ void recurrent_forward(const Dims& d, const float* q, const float* k, const floa
   });
 }
 
-// Short convolution: tasks are blocks of channels, so that weight gradients need no reduction across tasks.
-constexpr int kChannelBlock = 64;
-
-// The pre-activation z[d0..d1) of (b, t), reading inputs before t = 0 from the cache (or zeros).
-void conv_row(const float* x, const float* wt, const float* cache, int b, int t, int d0, int d1, int T, int D, int W,
-              float* z) {
-  std::fill(z, z + (d1 - d0), 0.0f);
-  for (int i = 0; i < W; i++) {
-    const int s = t - W + 1 + i;
-    const float* src = s >= 0 ? x + (static_cast<long>(b) * T + s) * D
-                       : cache ? cache + (static_cast<long>(b) * (W - 1) + W - 1 + s) * D
-                               : nullptr;
-    if (!src) continue;
-    const float* wi = wt + static_cast<long>(i) * D;
-#pragma omp simd
-    for (int c = d0; c < d1; c++) z[c - d0] += wi[c] * src[c];
-  }
-}
-
-std::vector<float> transpose_taps(const float* w, int D, int W) {
-  std::vector<float> wt(static_cast<size_t>(W) * D);
-  for (int c = 0; c < D; c++)
-    for (int i = 0; i < W; i++) wt[static_cast<size_t>(i) * D + c] = w[c * W + i];
-  return wt;
-}
-
-void short_conv(const float* x, const float* w, const float* cache, float* y, int B, int T, int D, int W) {
-  const std::vector<float> wt = transpose_taps(w, D, W);
-  const int blocks = (D + kChannelBlock - 1) / kChannelBlock;
-  parallel_for(B * blocks, [&](int task) {
-    const int b = task / blocks, d0 = (task % blocks) * kChannelBlock, d1 = std::min(D, d0 + kChannelBlock);
-    float z[kChannelBlock];
-    for (int t = 0; t < T; t++) {
-      conv_row(x, wt.data(), cache, b, t, d0, d1, T, D, W, z);
-      float* yt = y + (static_cast<long>(b) * T + t) * D;
-#pragma omp simd
-      for (int c = d0; c < d1; c++) yt[c] = z[c - d0] * sigmoid_approx(z[c - d0]);
-    }
-  });
-}
-
-void short_conv_grad(const float* x, const float* w, const float* cache, const float* gy, float* gx, float* gw, int B,
-                     int T, int D, int W) {
-  const std::vector<float> wt = transpose_taps(w, D, W);
-  std::vector<float> gwt(static_cast<size_t>(W) * D, 0.0f);
-  const int blocks = (D + kChannelBlock - 1) / kChannelBlock;
-  parallel_for(blocks, [&](int blk) {
-    const int d0 = blk * kChannelBlock, d1 = std::min(D, d0 + kChannelBlock);
-    float z[kChannelBlock];
-    for (int b = 0; b < B; b++) {
-      for (int t = 0; t < T; t++) std::fill(gx + (static_cast<long>(b) * T + t) * D + d0, gx + (static_cast<long>(b) * T + t) * D + d1, 0.0f);
-      for (int t = 0; t < T; t++) {
-        conv_row(x, wt.data(), cache, b, t, d0, d1, T, D, W, z);
-        const float* gyt = gy + (static_cast<long>(b) * T + t) * D;
-#pragma omp simd
-        for (int c = d0; c < d1; c++) {
-          const float s = sigmoid_approx(z[c - d0]);
-          z[c - d0] = gyt[c] * s * (1 + z[c - d0] * (1 - s));  // now the gradient of the pre-activation
-        }
-        for (int i = 0; i < W; i++) {
-          const int s = t - W + 1 + i;
-          const float* src = s >= 0 ? x + (static_cast<long>(b) * T + s) * D
-                             : cache ? cache + (static_cast<long>(b) * (W - 1) + W - 1 + s) * D
-                                     : nullptr;
-          if (!src) continue;
-          float* gwi = gwt.data() + static_cast<long>(i) * D;
-#pragma omp simd
-          for (int c = d0; c < d1; c++) gwi[c] += z[c - d0] * src[c];
-          if (s < 0) continue;
-          float* gxs = gx + (static_cast<long>(b) * T + s) * D;
-          const float* wi = wt.data() + static_cast<long>(i) * D;
-#pragma omp simd
-          for (int c = d0; c < d1; c++) gxs[c] += z[c - d0] * wi[c];
-        }
-      }
-    }
-  });
-  for (int c = 0; c < D; c++)
-    for (int i = 0; i < W; i++) gw[c * W + i] = gwt[static_cast<size_t>(i) * D + c];
-}
-
 constexpr int kRowsPerTask = 256;
 
 void l2_norm(const float* x, float* y, long rows, int D, float eps) {
@@ -478,23 +397,6 @@ void bind_recurrent_forward(const Args& a) {
                     a.f32(5, bt * d.V), a.f32(6, static_cast<size_t>(d.B) * d.H * d.K * d.V));
 }
 
-void bind_short_conv(const Args& a) {
-  const int B = as_int(a, 4), T = as_int(a, 5), D = as_int(a, 6), W = as_int(a, 7);
-  if (W < 1 || D > (1 << 30)) a.fail("bad conv sizes");
-  const size_t n = static_cast<size_t>(B) * T * D;
-  short_conv(a.f32(0, n), a.f32(1, static_cast<size_t>(D) * W),
-             a.f32_or_null(2, static_cast<size_t>(B) * (W - 1) * D), a.f32(3, n), B, T, D, W);
-}
-
-void bind_short_conv_grad(const Args& a) {
-  const int B = as_int(a, 6), T = as_int(a, 7), D = as_int(a, 8), W = as_int(a, 9);
-  if (W < 1) a.fail("bad conv sizes");
-  const size_t n = static_cast<size_t>(B) * T * D;
-  short_conv_grad(a.f32(0, n), a.f32(1, static_cast<size_t>(D) * W),
-                  a.f32_or_null(2, static_cast<size_t>(B) * (W - 1) * D), a.f32(3, n), a.f32(4, n),
-                  a.f32(5, static_cast<size_t>(D) * W), B, T, D, W);
-}
-
 void bind_l2_norm(const Args& a) {
   const long rows = a.integer(2);
   const int D = as_int(a, 3);
@@ -512,8 +414,6 @@ void bind_l2_norm_grad(const Args& a) {
 JL_EXPORT("delta.chunkForward", bind_chunk_forward);
 JL_EXPORT("delta.chunkBackward", bind_chunk_backward);
 JL_EXPORT("delta.recurrentForward", bind_recurrent_forward);
-JL_EXPORT("delta.shortConv", bind_short_conv);
-JL_EXPORT("delta.shortConvGrad", bind_short_conv_grad);
 JL_EXPORT("delta.l2Norm", bind_l2_norm);
 JL_EXPORT("delta.l2NormGrad", bind_l2_norm_grad);
 

@@ -1,5 +1,5 @@
-// Mamba's fused kernels (the js oracle and the math: src/mixers/mamba/kernels.ts): the selective scan
-// forward and backward, and the depthwise causal conv1d forward and backward, channels-last.
+// Mamba's selective scan, forward and backward, channels-last (the js oracle and the math:
+// src/mixers/mamba/kernels.ts). Its causal conv1d is shared with the delta-rule layers (conv.cc).
 //
 // Scan forward: each task is one batch element and a block of 16 channels and walks time once, each
 // channel's state (d_state floats) in a small buffer. Per step, the scalars of the block (delta after
@@ -267,114 +267,6 @@ void scan_backward(const float* u, const float* delta, const float* A, const flo
   }
 }
 
-// Channels per conv task: the inner loops run over these, contiguous in memory.
-constexpr int kConvBlock = 32;
-
-// weight [C, K] to [K, C], so that the loops over channels read it contiguously.
-std::vector<float> transpose_weight(const float* w, int C, int K) {
-  std::vector<float> wt(static_cast<size_t>(K) * C);
-  for (int c = 0; c < C; c++)
-    for (int k = 0; k < K; k++) wt[static_cast<size_t>(k) * C + c] = w[static_cast<long>(c) * K + k];
-  return wt;
-}
-
-// What one conv task reads: per tap k, the input row at time t - K + 1 + k (before t = 0 a row of the
-// window, or zeros), and the block's pre-activations bias + sum_k w[k] row_k.
-struct ConvRows {
-  const float *x, *window, *wt, *bias;
-  int T, C, K;
-  std::vector<const float*> rows;
-  std::vector<float> zeros;
-
-  ConvRows(const float* x_, const float* window_, const float* wt_, const float* bias_, int T_, int C_, int K_)
-      : x(x_), window(window_), wt(wt_), bias(bias_), T(T_), C(C_), K(K_), rows(K_), zeros(C_, 0.0f) {}
-
-  void at(int b, int t) {
-    for (int k = 0; k < K; k++) {
-      const int src = t - K + 1 + k;
-      rows[k] = src >= 0   ? x + (static_cast<long>(b) * T + src) * C
-                : window ? window + (static_cast<long>(b) * (K - 1) + K - 1 + src) * C
-                         : zeros.data();
-    }
-  }
-
-  void pre(int c0, int nc, float* acc) const {
-#pragma omp simd
-    for (int c = 0; c < nc; c++) acc[c] = bias ? bias[c0 + c] : 0.0f;
-    for (int k = 0; k < K; k++) {
-      const float* row = rows[k] + c0;
-      const float* w = wt + static_cast<long>(k) * C + c0;
-#pragma omp simd
-      for (int c = 0; c < nc; c++) acc[c] += w[c] * row[c];
-    }
-  }
-};
-
-void conv_forward(const float* x, const float* w, const float* bias, const float* window, float* out, int batch, int T,
-                  int C, int K, bool act_silu) {
-  const std::vector<float> wt = transpose_weight(w, C, K);
-  const int blocks = (C + kConvBlock - 1) / kConvBlock;
-  jl::parallel_for(batch * blocks, [&](int task) {
-    const int b = task / blocks, c0 = (task % blocks) * kConvBlock, nc = std::min(kConvBlock, C - c0);
-    ConvRows in(x, window, wt.data(), bias, T, C, K);
-    for (int t = 0; t < T; t++) {
-      float* o = out + (static_cast<long>(b) * T + t) * C + c0;
-      in.at(b, t);
-      in.pre(c0, nc, o);
-      if (act_silu) {
-#pragma omp simd
-        for (int c = 0; c < nc; c++) o[c] = silu(o[c]);
-      }
-    }
-  });
-}
-
-// Each task owns a block of channels across the whole batch, so gweight and gbias need no partial sums;
-// gx[src] collects gpre[t] w[k] from the K steps t that read src, all inside the task.
-void conv_backward(const float* x, const float* w, const float* bias, const float* window, const float* gout, float* gx,
-                   float* gw, float* gbias, int batch, int T, int C, int K, bool act_silu) {
-  const std::vector<float> wt = transpose_weight(w, C, K);
-  const int blocks = (C + kConvBlock - 1) / kConvBlock;
-  jl::parallel_for(blocks, [&](int blk) {
-    const int c0 = blk * kConvBlock, nc = std::min(kConvBlock, C - c0);
-    float gpre[kConvBlock], gb[kConvBlock] = {};
-    std::vector<float> gwt(static_cast<size_t>(K) * kConvBlock, 0.0f);
-    ConvRows in(x, window, wt.data(), bias, T, C, K);
-    for (int b = 0; b < batch; b++) {
-      for (int t = 0; t < T; t++) std::fill_n(gx + (static_cast<long>(b) * T + t) * C + c0, nc, 0.0f);
-      for (int t = 0; t < T; t++) {
-        const float* go = gout + (static_cast<long>(b) * T + t) * C + c0;
-        in.at(b, t);
-        if (act_silu) {
-          in.pre(c0, nc, gpre);
-#pragma omp simd
-          for (int c = 0; c < nc; c++) gpre[c] = go[c] * silu_grad(gpre[c]);
-        } else {
-          std::copy(go, go + nc, gpre);
-        }
-#pragma omp simd
-        for (int c = 0; c < nc; c++) gb[c] += gpre[c];
-        for (int k = 0; k < K; k++) {
-          const int src = t - K + 1 + k;
-          const float* row = in.rows[k] + c0;
-          float* gwk = gwt.data() + static_cast<size_t>(k) * kConvBlock;
-#pragma omp simd
-          for (int c = 0; c < nc; c++) gwk[c] += gpre[c] * row[c];
-          if (src < 0) continue;
-          float* gxr = gx + (static_cast<long>(b) * T + src) * C + c0;
-          const float* wk = wt.data() + static_cast<long>(k) * C + c0;
-#pragma omp simd
-          for (int c = 0; c < nc; c++) gxr[c] += gpre[c] * wk[c];
-        }
-      }
-    }
-    for (int c = 0; c < nc; c++) {
-      if (gbias) gbias[c0 + c] = gb[c];
-      for (int k = 0; k < K; k++) gw[static_cast<long>(c0 + c) * K + k] = gwt[static_cast<size_t>(k) * kConvBlock + c];
-    }
-  });
-}
-
 // selectiveScan(u, delta, A, B, C, D, z, deltaBias?, h0?, out, last, checkpoints?, dims)
 void selective_scan(const Args& a) {
   const ScanDims s = scan_dims(a, 12);
@@ -401,40 +293,7 @@ void selective_scan_grad(const Args& a) {
            a.f32(6, act), a.f32_or_null(7, s.d_inner), a.f32(8, states * s.chunks), a.f32(9, act), g, s);
 }
 
-struct ConvDims {
-  int batch, seq, channels, width;
-};
-
-ConvDims conv_dims(const Args& a, size_t i) {
-  ConvDims d{static_cast<int>(a.integer(i)), static_cast<int>(a.integer(i + 1)), static_cast<int>(a.integer(i + 2)),
-             static_cast<int>(a.integer(i + 3))};
-  if (d.width < 1) a.fail("width must be at least 1");
-  return d;
-}
-
-// causalConv1d(x, weight, bias?, window?, out, batch, seq, channels, width, silu)
-void causal_conv1d(const Args& a) {
-  const ConvDims d = conv_dims(a, 5);
-  const size_t n = static_cast<size_t>(d.batch) * d.seq * d.channels;
-  const size_t win = static_cast<size_t>(d.batch) * (d.width - 1) * d.channels;
-  conv_forward(a.f32(0, n), a.f32(1, static_cast<size_t>(d.channels) * d.width), a.f32_or_null(2, d.channels),
-               a.f32_or_null(3, win), a.f32(4, n), d.batch, d.seq, d.channels, d.width, a.flag(9));
-}
-
-// causalConv1dGrad(x, weight, bias?, window?, gOut, gx, gWeight, gBias?, batch, seq, channels, width, silu)
-void causal_conv1d_grad(const Args& a) {
-  const ConvDims d = conv_dims(a, 8);
-  const size_t n = static_cast<size_t>(d.batch) * d.seq * d.channels;
-  const size_t win = static_cast<size_t>(d.batch) * (d.width - 1) * d.channels;
-  const size_t wsize = static_cast<size_t>(d.channels) * d.width;
-  conv_backward(a.f32(0, n), a.f32(1, wsize), a.f32_or_null(2, d.channels), a.f32_or_null(3, win), a.f32(4, n),
-                a.f32(5, n), a.f32(6, wsize), a.f32_or_null(7, d.channels), d.batch, d.seq, d.channels, d.width,
-                a.flag(12));
-}
-
 }  // namespace
 
 JL_EXPORT("mamba.selectiveScan", selective_scan);
 JL_EXPORT("mamba.selectiveScanGrad", selective_scan_grad);
-JL_EXPORT("mamba.causalConv1d", causal_conv1d);
-JL_EXPORT("mamba.causalConv1dGrad", causal_conv1d_grad);

@@ -8,10 +8,10 @@
 
 import { Linear, Module } from '../../nn/index.js';
 import { isGradEnabled, reshape, sigmoid, type Tensor } from '../../tensor/index.js';
+import { CausalConv1d } from '../conv/causal-conv1d.js';
 import type { Mixer, MixerContext, MixerState } from '../mixer.js';
 import type { MixerOptions } from '../options.js';
 import { chunkDeltaRule, l2Normalize, recurrentDeltaRule } from './ops.js';
-import { ShortConvolution } from './short-convolution.js';
 import { DeltaRuleState } from './state.js';
 
 export interface DeltaRuleShape {
@@ -36,9 +36,9 @@ export abstract class DeltaRuleMixer extends Module implements Mixer {
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly b_proj: Linear;
-  readonly q_conv1d: ShortConvolution;
-  readonly k_conv1d: ShortConvolution;
-  readonly v_conv1d: ShortConvolution;
+  readonly q_conv1d: CausalConv1d;
+  readonly k_conv1d: CausalConv1d;
+  readonly v_conv1d: CausalConv1d;
   readonly o_proj: Linear;
   readonly heads: number;
   readonly headKDim: number;
@@ -66,9 +66,12 @@ export abstract class DeltaRuleMixer extends Module implements Mixer {
     this.k_proj = proj(o.dim, heads * headKDim, o.std);
     this.v_proj = proj(o.dim, heads * headVDim, o.std);
     this.b_proj = proj(o.dim, heads, o.std);
-    this.q_conv1d = new ShortConvolution(heads * headKDim, this.convSize, o.generator);
-    this.k_conv1d = new ShortConvolution(heads * headKDim, this.convSize, o.generator);
-    this.v_conv1d = new ShortConvolution(heads * headVDim, this.convSize, o.generator);
+    // fla's ShortConvolution: the causal conv1d with SiLU, no bias.
+    const conv = (channels: number) =>
+      new CausalConv1d(channels, this.convSize, { bias: false, generator: o.generator });
+    this.q_conv1d = conv(heads * headKDim);
+    this.k_conv1d = conv(heads * headKDim);
+    this.v_conv1d = conv(heads * headVDim);
     this.o_proj = proj(heads * headVDim, o.dim, o.projStd);
     this.hookNames = Object.fromEntries(HOOKS.map((h) => [h, `${o.name}.${h}`])) as typeof this.hookNames;
   }
@@ -92,9 +95,8 @@ export abstract class DeltaRuleMixer extends Module implements Mixer {
     const hooks = ctx.hooks;
     const run = (h: (typeof HOOKS)[number], t: Tensor) => hooks.run(this.hookNames[h], t);
     const heads = (t: Tensor, d: number) => reshape(t, [B, T, H, d]);
-    const conv = (c: ShortConvolution, p: Linear, cache: Float32Array | null) =>
-      c.forward(p.forward(x), cache);
-    const unit = (c: ShortConvolution, p: Linear, cache: Float32Array | null) =>
+    const conv = (c: CausalConv1d, p: Linear, cache: Float32Array | null) => c.forward(p.forward(x), cache);
+    const unit = (c: CausalConv1d, p: Linear, cache: Float32Array | null) =>
       heads(l2Normalize(conv(c, p, cache), K), K);
     const q = run('hook_q', unit(this.q_conv1d, this.q_proj, state?.conv.q ?? null));
     const k = run('hook_k', unit(this.k_conv1d, this.k_proj, state?.conv.k ?? null));

@@ -4,14 +4,11 @@ import { kernelFamily } from '../../backend/index.js';
 import { chunkBackward, chunkForward } from './js-chunk.js';
 import { l2Norm, l2NormGrad } from './js-l2norm.js';
 import { recurrentForward } from './js-recurrent.js';
-import { shortConv, shortConvGrad } from './js-short-conv.js';
 
 export const deltaKernels = kernelFamily('delta', {
   chunkForward,
   chunkBackward,
   recurrentForward,
-  shortConv,
-  shortConvGrad,
   l2Norm,
   l2NormGrad,
 });

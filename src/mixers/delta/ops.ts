@@ -1,5 +1,5 @@
 // Autograd ops of the delta-rule mixers: the chunkwise recurrence (training and prefill), the token-by-token
-// recurrence (generation), the short causal convolution and the L2 normalisation of q and k.
+// recurrence (generation) and the L2 normalisation of q and k (the short convolution is ../conv/).
 //
 // The recurrence, per head, with state S [K, V] (S^T k is what the memory returns for key k):
 //   S_t = exp(g_t) (I - beta_t k_t k_t^T) S_{t-1} + beta_t k_t v_t^T,    o_t = scale S_t^T q_t
@@ -150,50 +150,6 @@ export function recurrentDeltaRule(
     options.scale,
   );
   return new Tensor(o, [B, T, H, V]);
-}
-
-/**
- * silu(causal depthwise conv1d(x)) for x [B, T, D] and weight [D, 1, W] (torch's Conv1d layout). With a
- * cache [B, W - 1, D], it continues from the inputs held there and then keeps this call's last inputs.
- */
-export function shortConv(x: Tensor, weight: Tensor, cache: Float32Array | null = null): Tensor {
-  const [B, T, D] = x.shape;
-  const W = weight.shape[2];
-  if (x.ndim !== 3 || weight.ndim !== 3 || weight.shape[0] !== D || weight.shape[1] !== 1) {
-    fail('shortConv', `expected x [B, T, D] and weight [D, 1, W], got [${x.shape}] and [${weight.shape}]`);
-  }
-  if (cache && cache.length !== B * (W - 1) * D)
-    fail('shortConv', `cache holds ${cache.length} values, expected ${B * (W - 1) * D}`);
-  const kern = deltaKernels();
-  const before = cache?.slice() ?? null;
-  const y = new Float32Array(x.data.length);
-  kern.shortConv(x.data, weight.data, before, y, B, T, D, W);
-  if (cache) keepLastInputs(cache, x.data, B, T, D, W);
-  return record('shortConv', x.withData(y), [x, weight], (gy) => {
-    const gx = new Float32Array(x.data.length);
-    const gw = new Float32Array(weight.data.length);
-    kern.shortConvGrad(x.data, weight.data, before, gy.data, gx, gw, B, T, D, W);
-    return [x.withData(gx), weight.withData(gw)];
-  });
-}
-
-/** cache [B, W - 1, D] <- the last W - 1 rows of [cache; x] per batch entry. */
-function keepLastInputs(
-  cache: Float32Array,
-  x: Float32Array,
-  B: number,
-  T: number,
-  D: number,
-  W: number,
-): void {
-  const keep = W - 1;
-  for (let b = 0; b < B; b++) {
-    const rows = cache.subarray(b * keep * D, (b + 1) * keep * D);
-    const fromCache = Math.max(keep - T, 0);
-    rows.copyWithin(0, (keep - fromCache) * D, keep * D);
-    const fromX = keep - fromCache;
-    rows.set(x.subarray((b * T + T - fromX) * D, (b * T + T) * D), fromCache * D);
-  }
 }
 
 /** x / sqrt(sum x^2 + eps) over each group of `groupSize` consecutive values of the last dim (one head). */

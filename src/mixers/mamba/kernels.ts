@@ -1,6 +1,6 @@
-// Mamba's two fused kernels, as plain loops: the selective scan (forward, and backward by a reverse scan)
-// and the depthwise causal conv1d (forward and backward). These are the readable oracle; the native
-// versions (native/src/mixers/mamba.cc, "mamba.<name>") take exactly the same arguments.
+// Mamba's selective scan as plain loops: forward, and backward by a reverse scan. These are the readable
+// oracle; the native versions (native/src/mixers/mamba.cc, "mamba.<name>") take exactly the same arguments.
+// (Its causal conv1d is shared with the delta-rule layers: ../conv/.)
 //
 // Layouts are channels-last, as the linear layers produce them: u, delta, z, out [batch, seq, dInner];
 // B, C [batch, seq, dState]; A [dInner, dState]; D, deltaBias [dInner]; states h [batch, dInner, dState].
@@ -165,94 +165,8 @@ function selectiveScanGrad(
   }
 }
 
-/** x at time `src` of sequence b, channel c, reaching back into the window (the inputs before x). */
-function convInput(
-  x: F32,
-  window: F32 | null,
-  b: number,
-  src: number,
-  c: number,
-  T: number,
-  C: number,
-  K: number,
-) {
-  if (src >= 0) return x[(b * T + src) * C + c];
-  return window ? window[(b * (K - 1) + K - 1 + src) * C + c] : 0;
-}
-
-/**
- * Depthwise causal conv1d, channels-last: out[b, t, c] = act(bias[c] + sum_k weight[c, k] x[b, t - K + 1 + k, c])
- * with act SiLU or identity; inputs before t = 0 come from `window` [batch, K - 1, C] (the last K - 1 inputs
- * of a previous call, oldest first) or are zero.
- */
-function causalConv1d(
-  x: F32,
-  weight: F32,
-  bias: F32 | null,
-  window: F32 | null,
-  out: F32,
-  batch: number,
-  seq: number,
-  channels: number,
-  width: number,
-  silu: boolean,
-): void {
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < seq; t++) {
-      for (let c = 0; c < channels; c++) {
-        let pre = bias ? bias[c] : 0;
-        for (let k = 0; k < width; k++) {
-          pre += weight[c * width + k] * convInput(x, window, b, t - width + 1 + k, c, seq, channels, width);
-        }
-        out[(b * seq + t) * channels + c] = silu ? pre * sigmoid(pre) : pre;
-      }
-    }
-  }
-}
-
-/** Gradients of causalConv1d (the pre-activation is recomputed); gbias may be null when there is no bias. */
-function causalConv1dGrad(
-  x: F32,
-  weight: F32,
-  bias: F32 | null,
-  window: F32 | null,
-  gOut: F32,
-  gx: F32,
-  gWeight: F32,
-  gBias: F32 | null,
-  batch: number,
-  seq: number,
-  channels: number,
-  width: number,
-  silu: boolean,
-): void {
-  gx.fill(0);
-  gWeight.fill(0);
-  gBias?.fill(0);
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < seq; t++) {
-      for (let c = 0; c < channels; c++) {
-        let pre = bias ? bias[c] : 0;
-        for (let k = 0; k < width; k++) {
-          pre += weight[c * width + k] * convInput(x, window, b, t - width + 1 + k, c, seq, channels, width);
-        }
-        const s = sigmoid(pre);
-        const gPre = gOut[(b * seq + t) * channels + c] * (silu ? s * (1 + pre * (1 - s)) : 1);
-        if (gBias) gBias[c] += gPre;
-        for (let k = 0; k < width; k++) {
-          const src = t - width + 1 + k;
-          gWeight[c * width + k] += gPre * convInput(x, window, b, src, c, seq, channels, width);
-          if (src >= 0) gx[(b * seq + src) * channels + c] += gPre * weight[c * width + k];
-        }
-      }
-    }
-  }
-}
-
 /** The active implementations: native where the addon has them, these loops otherwise. */
 export const mambaKernels = kernelFamily('mamba', {
   selectiveScan,
   selectiveScanGrad,
-  causalConv1d,
-  causalConv1dGrad,
 });

@@ -16,6 +16,7 @@ import {
   type Tensor,
   zeros,
 } from '../../tensor/index.js';
+import { causalConv1dReference } from '../conv/naive.js';
 import type { Mamba } from '../mamba.js';
 
 /**
@@ -49,23 +50,6 @@ export function selectiveScanReference(
   }
   const y = add(cat(ys, 1), mul(u, D));
   return { out: mul(y, silu(z)), lastState: h };
-}
-
-/** The depthwise causal conv as shifted copies: sum_k weight[:, k] x[t - K + 1 + k] + bias. */
-export function causalConv1dReference(
-  x: Tensor,
-  weight: Tensor,
-  bias: Tensor | null,
-  window?: Tensor,
-): Tensor {
-  const [batch, seq, channels] = x.shape;
-  const width = weight.shape[1];
-  const padded = cat([window ?? zeros([batch, width - 1, channels]), x], 1);
-  let out: Tensor = bias ?? zeros([channels]);
-  for (let k = 0; k < width; k++) {
-    out = add(out, mul(slice(padded, 1, k, k + seq), reshape(slice(weight, 1, k, k + 1), [channels])));
-  }
-  return out;
 }
 
 /** The whole Mamba block of `layer` (its parameters, none of its kernels) on x [batch, seq, dim]. */

@@ -1,12 +1,18 @@
-// Depthwise causal conv1d (causal_conv1d_fn of Dao-AILab, channels-last) as one fused op with an optional
-// SiLU, and the Conv1d module that holds its parameters under PyTorch's names and layout.
+// The depthwise causal conv1d with an optional SiLU (causal_conv1d_fn of Dao-AILab's causal-conv1d, which
+// mamba and flash-linear-attention both call) as one fused op, and the Conv1d module that holds its
+// parameters under PyTorch's names and layout. Mamba puts it in front of its scan, DeltaNet and Gated
+// DeltaNet in front of q, k and v (fla's ShortConvolution).
 import { Module, uniform } from '../../nn/index.js';
 import { type Generator, record, reshape, type Tensor } from '../../tensor/index.js';
-import { mambaKernels } from './kernels.js';
+import { convKernels } from './kernels.js';
 
 export interface CausalConv1dOptions {
   activation?: 'silu' | null;
-  /** The K - 1 inputs before x, [batch, K - 1, channels], oldest first (generation); zeros when absent. */
+  /**
+   * The width - 1 inputs before x, [batch, width - 1, channels], oldest first (zeros when absent). The
+   * conv continues from it, and it moves on in place to the last width - 1 inputs seen, so that the next
+   * call continues from there (generation: causal_conv1d_update's conv_state).
+   */
   window?: Float32Array | null;
 }
 
@@ -37,9 +43,12 @@ export function causalConv1d(
     );
   }
   const silu = options.activation === 'silu';
-  const k = mambaKernels();
+  const k = convKernels();
+  // The backward reads the window as it was before this call moves it on.
+  const before = window?.slice() ?? null;
   const out = new Float32Array(x.data.length);
-  k.causalConv1d(x.data, weight.data, bias?.data ?? null, window, out, batch, seq, channels, width, silu);
+  k.causalConv1d(x.data, weight.data, bias?.data ?? null, before, out, batch, seq, channels, width, silu);
+  if (window) slideWindow(window, x.data, batch, seq, channels, width - 1);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('causalConv1d', x.withData(out), inputs, (g) => {
     const gx = new Float32Array(x.data.length);
@@ -49,7 +58,7 @@ export function causalConv1d(
       x.data,
       weight.data,
       bias?.data ?? null,
-      window,
+      before,
       g.data,
       gx,
       gw,
@@ -66,39 +75,6 @@ export function causalConv1d(
   });
 }
 
-/**
- * nn.Conv1d(channels, channels, kernel_size=width, groups=channels, padding=width - 1) cut to the first
- * seq outputs, as Mamba uses it: weight [channels, 1, width], bias [channels], PyTorch's default init
- * U(-1/sqrt(width), 1/sqrt(width)) (fan-in of a depthwise filter is its width).
- */
-export class CausalConv1d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
-
-  constructor(
-    readonly channels: number,
-    readonly width: number,
-    generator?: Generator,
-  ) {
-    super();
-    const bound = 1 / Math.sqrt(width);
-    this.weight = uniform([channels, 1, width], bound, generator);
-    this.bias = uniform([channels], bound, generator);
-  }
-
-  /**
-   * Conv + SiLU over x [batch, seq, channels]. With a window (the last width - 1 inputs, generation) the
-   * convolution continues from it and the window moves on to the last width - 1 inputs seen.
-   */
-  forward(x: Tensor, window: Float32Array | null = null): Tensor {
-    const w = reshape(this.weight, [this.channels, this.width]);
-    // The op keeps its window for the backward, so it gets a copy of the one that moves on.
-    const out = causalConv1d(x, w, this.bias, { activation: 'silu', window: window?.slice() });
-    if (window) slideWindow(window, x.data, x.shape[0], x.shape[1], this.channels, this.width - 1);
-    return out;
-  }
-}
-
 /** Moves a window [batch, keep, channels] on by seq new inputs [batch, seq, channels]. */
 function slideWindow(
   window: Float32Array,
@@ -108,13 +84,41 @@ function slideWindow(
   channels: number,
   keep: number,
 ) {
+  const fresh = Math.min(seq, keep);
   for (let b = 0; b < batch; b++) {
     const w = window.subarray(b * keep * channels, (b + 1) * keep * channels);
-    const fresh = Math.min(seq, keep);
     w.copyWithin(0, fresh * channels); // the oldest `fresh` rows leave
     w.set(
       x.subarray((b * seq + seq - fresh) * channels, (b * seq + seq) * channels),
       (keep - fresh) * channels,
     );
+  }
+}
+
+/**
+ * nn.Conv1d(channels, channels, kernel_size=width, groups=channels, padding=width - 1) cut to the first
+ * seq outputs, then SiLU, as Mamba and fla's ShortConvolution use it: weight [channels, 1, width], bias
+ * [channels] when asked for (Mamba's conv_bias; fla's layers have none), PyTorch's default init
+ * U(-1/sqrt(width), 1/sqrt(width)) (the fan-in of a depthwise filter is its width).
+ */
+export class CausalConv1d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly channels: number,
+    readonly width: number,
+    options: { bias: boolean; generator?: Generator },
+  ) {
+    super();
+    const bound = 1 / Math.sqrt(width);
+    this.weight = uniform([channels, 1, width], bound, options.generator);
+    this.bias = options.bias ? uniform([channels], bound, options.generator) : null;
+  }
+
+  /** silu(conv(x)) for x [batch, seq, channels], continuing from and moving on the window when given. */
+  forward(x: Tensor, window: Float32Array | null = null): Tensor {
+    const weight = reshape(this.weight, [this.channels, this.width]);
+    return causalConv1d(x, weight, this.bias, { activation: 'silu', window });
   }
 }

@@ -29,6 +29,8 @@ export interface SmallModel {
   heads: number;
   blockSize: number;
   seed?: number;
+  /** The config's mixerOptions (convSize, dState, expandK, ...). */
+  mixerOptions?: Record<string, number>;
 }
 
 export function smallModel(kind: MixerKind, s: SmallModel): LanguageModel {
@@ -40,6 +42,7 @@ export function smallModel(kind: MixerKind, s: SmallModel): LanguageModel {
     nHead: s.heads,
     nEmbd: s.width,
     mixer: kind,
+    mixerOptions: s.mixerOptions,
   });
   return new LanguageModel(config, { seed: s.seed ?? 0 });
 }

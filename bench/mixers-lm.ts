@@ -3,7 +3,9 @@
 // Width is chosen per mixer so that non-embedding parameters come closest to the attention model's.
 // Compute is estimated as 6 * N * D (N non-embedding parameters, D tokens seen), plus attention's
 // 6 * L * T * d per token for the score and value products. Writes out/bench/mixers-lm.svg.
-// Options: --data FILE (default the built-in corpus), --iters 600, --mixers, --layers 4, --width 128.
+// --conv N gives linear attention, RetNet and GLA short convolutions of N taps (fla's use_short_conv; off by
+// default, as in fla): linear attention's memory is a sum blind to token order, and the conv restores it.
+// Options: --data FILE (default the built-in corpus), --iters 600, --mixers, --layers 4, --width 128, --conv 0.
 import { join } from 'node:path';
 import { generateCorpus, generateWorld, readTextFile, trainValSplit } from '../src/data/index.js';
 import type { LanguageModel, MixerKind } from '../src/model/index.js';
@@ -23,11 +25,20 @@ const baseWidth = Number(option('width', '128'));
 const heads = 4;
 const blockSize = 128;
 const batch = 16;
+const conv = Number(option('conv', '0'));
+const SHORT_CONV_KINDS: MixerKind[] = ['linear-attention', 'retnet', 'gla'];
 
 const nonEmbedding = (m: LanguageModel) =>
   m.numParameters() - m.transformer.wte.weight.numel() - (m.lm_head ? m.lm_head.weight.numel() : 0);
 const build = (kind: MixerKind, width: number) =>
-  smallModel(kind, { vocabSize: tokenizer.vocabSize, width, layers, heads, blockSize });
+  smallModel(kind, {
+    vocabSize: tokenizer.vocabSize,
+    width,
+    layers,
+    heads,
+    blockSize,
+    mixerOptions: SHORT_CONV_KINDS.includes(kind) ? { convSize: conv } : {},
+  });
 
 /** The width (a multiple of 16, so heads stay even) whose model has the parameter count nearest the target. */
 function matchedWidth(kind: MixerKind, target: number): number {
@@ -68,9 +79,11 @@ for (const kind of mixersToRun()) {
     },
   });
   const seconds = (performance.now() - start) / 1000;
-  const last = points[points.length - 1][1];
+  const [flops, last] = points[points.length - 1];
   progress(
-    `${kind}: width ${width}, ${n} non-embedding parameters, val loss ${last.toFixed(3)} in ${seconds.toFixed(0)}s`,
+    `${kind}: width ${width}, ${n} non-embedding parameters, val loss ${last.toFixed(3)} after ` +
+      `${flops.toExponential(2)} FLOPs in ${seconds.toFixed(0)}s (val loss at each eval: ` +
+      `${points.map((p) => p[1].toFixed(2)).join(' ')})`,
   );
   series.push({ name: `${kind} (d${width})`, points });
   rows.push(
@@ -79,6 +92,16 @@ for (const kind of mixersToRun()) {
       case: `${kind} d${width} N${n}`,
       metric: 'val loss',
       ours: last,
+      peer: null,
+      theirs: null,
+    }),
+  );
+  rows.push(
+    row({
+      bench: 'mixers-lm',
+      case: `${kind} d${width} N${n}`,
+      metric: 'train TFLOP',
+      ours: flops / 1e12,
       peer: null,
       theirs: null,
     }),

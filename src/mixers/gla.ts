@@ -11,6 +11,7 @@
 // hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm } from '../nn/index.js';
 import { mul, neg, softplus, type Tensor } from '../tensor/index.js';
+import type { CausalConv1d } from './conv/causal-conv1d.js';
 import { GlaCore, setting } from './gla/layer.js';
 import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
@@ -21,6 +22,9 @@ export class GatedLinearAttention extends Module implements Mixer {
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly g_proj: Linear;
+  readonly q_conv1d: CausalConv1d | null;
+  readonly k_conv1d: CausalConv1d | null;
+  readonly v_conv1d: CausalConv1d | null;
   /** fla's nn.Sequential(Linear(dim, rank, bias=False), Linear(rank, keyDim)). */
   readonly gk_proj: [Linear, Linear];
   readonly o_proj: Linear;
@@ -30,7 +34,7 @@ export class GatedLinearAttention extends Module implements Mixer {
 
   /**
    * Settings (mixerOptions): expandK 0.5, expandV 1, gateLowRankDim 16, gateLogitNormalizer 16,
-   * chunkSize 64. Projections have no bias (the gate's second layer has one), as fla's.
+   * chunkSize 64, convSize 0 (fla's use_short_conv off). Projections have no bias (the gate's second layer has one), as fla's.
    */
   constructor(o: MixerOptions) {
     super();
@@ -43,6 +47,9 @@ export class GatedLinearAttention extends Module implements Mixer {
     this.k_proj = new Linear(o.dim, c.keyDim, init);
     this.v_proj = new Linear(o.dim, c.valueDim, init);
     this.g_proj = new Linear(o.dim, c.valueDim, init);
+    this.q_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.k_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.v_conv1d = c.shortConv(c.valueDim, o.generator);
     this.gk_proj = [new Linear(o.dim, rank, init), new Linear(rank, c.keyDim, { ...init, bias: true })];
     this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
     this.g_norm_swish_gate = new RMSNorm(c.headV, 1e-5);
@@ -55,9 +62,9 @@ export class GatedLinearAttention extends Module implements Mixer {
   forward(x: Tensor, ctx: MixerContext): Tensor {
     const c = this.core;
     const h = ctx.hooks;
-    const q = c.hook(h, 'hook_q', c.heads4(this.q_proj.forward(x), c.headK));
-    const k = c.hook(h, 'hook_k', c.heads4(this.k_proj.forward(x), c.headK));
-    const v = c.hook(h, 'hook_v', c.heads4(this.v_proj.forward(x), c.headV));
+    const q = c.hook(h, 'hook_q', c.heads4(c.project(x, this.q_proj, this.q_conv1d, 'q', ctx), c.headK));
+    const k = c.hook(h, 'hook_k', c.heads4(c.project(x, this.k_proj, this.k_conv1d, 'k', ctx), c.headK));
+    const v = c.hook(h, 'hook_v', c.heads4(c.project(x, this.v_proj, this.v_conv1d, 'v', ctx), c.headV));
     // logsigmoid(z) / n = -softplus(-z) / n
     const logit = this.gk_proj[1].forward(this.gk_proj[0].forward(x));
     const gk = c.hook(

@@ -7,9 +7,14 @@
 // phi(x) = (x W_1 + b_1) * (x W_2 + b_2), one for queries and one for keys, shared by the heads. As fla's
 // default (do_feature_map_norm=False) there is no q.sum(k) denominator: the per-head RMSNorm keeps the
 // output's scale instead. Chunkwise training form and recurrence: gla/kernels.ts, with decay 1.
+// The memory is a sum, so the output at t is the same whatever order the earlier tokens came in: the layer
+// alone cannot tell which token came just before (fla's layer has no positions). mixerOptions.convSize
+// adds short convolutions after the q, k, v projections (GLA's and RetNet's option in fla; Zoology's Based
+// pairs linear attention with one), which give it that order.
 // Hook points: hook_q, hook_k [B, T, H, K] (after phi), hook_v [B, T, H, V], hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm } from '../nn/index.js';
 import { mul, type Tensor } from '../tensor/index.js';
+import type { CausalConv1d } from './conv/causal-conv1d.js';
 import { GlaCore } from './gla/layer.js';
 import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
@@ -37,11 +42,17 @@ export class LinearAttention extends Module implements Mixer {
   readonly q_proj: Linear;
   readonly k_proj: Linear;
   readonly v_proj: Linear;
+  readonly q_conv1d: CausalConv1d | null;
+  readonly k_conv1d: CausalConv1d | null;
+  readonly v_conv1d: CausalConv1d | null;
   readonly norm: RMSNorm;
   readonly o_proj: Linear;
   private readonly core: GlaCore;
 
-  /** Settings (mixerOptions): expandK 1, expandV 1, chunkSize 64. Projections have no bias, as fla's. */
+  /**
+   * Settings (mixerOptions): expandK 1, expandV 1, chunkSize 64, convSize 0. Projections have no bias, as
+   * fla's.
+   */
   constructor(o: MixerOptions) {
     super();
     const c = new GlaCore(o, { mixer: 'linear-attention', expandK: 1, expandV: 1 });
@@ -52,6 +63,9 @@ export class LinearAttention extends Module implements Mixer {
     this.q_proj = new Linear(o.dim, c.keyDim, init);
     this.k_proj = new Linear(o.dim, c.keyDim, init);
     this.v_proj = new Linear(o.dim, c.valueDim, init);
+    this.q_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.k_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.v_conv1d = c.shortConv(c.valueDim, o.generator);
     this.norm = new RMSNorm(c.headV, 1e-5);
     this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
   }
@@ -63,9 +77,11 @@ export class LinearAttention extends Module implements Mixer {
   forward(x: Tensor, ctx: MixerContext): Tensor {
     const c = this.core;
     const h = ctx.hooks;
-    const q = c.hook(h, 'hook_q', this.feature_map_q.forward(c.heads4(this.q_proj.forward(x), c.headK)));
-    const k = c.hook(h, 'hook_k', this.feature_map_k.forward(c.heads4(this.k_proj.forward(x), c.headK)));
-    const v = c.hook(h, 'hook_v', c.heads4(this.v_proj.forward(x), c.headV));
+    const qx = c.project(x, this.q_proj, this.q_conv1d, 'q', ctx);
+    const kx = c.project(x, this.k_proj, this.k_conv1d, 'k', ctx);
+    const q = c.hook(h, 'hook_q', this.feature_map_q.forward(c.heads4(qx, c.headK)));
+    const k = c.hook(h, 'hook_k', this.feature_map_k.forward(c.heads4(kx, c.headK)));
+    const v = c.hook(h, 'hook_v', c.heads4(c.project(x, this.v_proj, this.v_conv1d, 'v', ctx), c.headV));
     const o = this.norm.forward(c.mix(q, k, v, { kind: 'none' }, ctx));
     return this.o_proj.forward(o.reshape(x.shape[0], x.shape[1], c.valueDim));
   }

@@ -10,6 +10,7 @@
 // Hook points: hook_q, hook_k [B, T, H, K] (after RoPE), hook_v [B, T, H, V], hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm, rotaryTable } from '../nn/index.js';
 import { type RotaryTable, rope, type Tensor } from '../tensor/index.js';
+import type { CausalConv1d } from './conv/causal-conv1d.js';
 import { GlaCore } from './gla/layer.js';
 import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
@@ -20,6 +21,9 @@ export class RetNet extends Module implements Mixer {
   readonly k_proj: Linear;
   readonly v_proj: Linear;
   readonly g_proj: Linear;
+  readonly q_conv1d: CausalConv1d | null;
+  readonly k_conv1d: CausalConv1d | null;
+  readonly v_conv1d: CausalConv1d | null;
   readonly o_proj: Linear;
   readonly g_norm_swish_gate: RMSNorm;
   /** log gamma_h for each head. */
@@ -27,7 +31,10 @@ export class RetNet extends Module implements Mixer {
   private readonly core: GlaCore;
   private rotary: RotaryTable | null = null;
 
-  /** Settings (mixerOptions): expandK 1, expandV 2, chunkSize 64. Projections have no bias, as fla's. */
+  /**
+   * Settings (mixerOptions): expandK 1, expandV 2, chunkSize 64, convSize 0 (fla's use_short_conv off).
+   * Projections have no bias, as fla's.
+   */
   constructor(o: MixerOptions) {
     super();
     const c = new GlaCore(o, { mixer: 'retnet', expandK: 1, expandV: 2 });
@@ -39,6 +46,9 @@ export class RetNet extends Module implements Mixer {
     this.k_proj = new Linear(o.dim, c.keyDim, init);
     this.v_proj = new Linear(o.dim, c.valueDim, init);
     this.g_proj = new Linear(o.dim, c.valueDim, init);
+    this.q_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.k_conv1d = c.shortConv(c.keyDim, o.generator);
+    this.v_conv1d = c.shortConv(c.valueDim, o.generator);
     this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
     this.g_norm_swish_gate = new RMSNorm(c.headV, 1e-5);
     this.logGamma = Float32Array.from({ length: o.heads }, (_, h) => Math.log(1 - 2 ** (-5 - h)));
@@ -52,9 +62,10 @@ export class RetNet extends Module implements Mixer {
     const c = this.core;
     const h = ctx.hooks;
     const table = this.rotaryFor(ctx.pos + x.shape[1]);
-    const q = c.hook(h, 'hook_q', c.heads4(rope(this.q_proj.forward(x), table, c.heads, ctx.pos), c.headK));
-    const k = c.hook(h, 'hook_k', c.heads4(rope(this.k_proj.forward(x), table, c.heads, ctx.pos), c.headK));
-    const v = c.hook(h, 'hook_v', c.heads4(this.v_proj.forward(x), c.headV));
+    const rotated = (t: Tensor) => c.heads4(rope(t, table, c.heads, ctx.pos), c.headK);
+    const q = c.hook(h, 'hook_q', rotated(c.project(x, this.q_proj, this.q_conv1d, 'q', ctx)));
+    const k = c.hook(h, 'hook_k', rotated(c.project(x, this.k_proj, this.k_conv1d, 'k', ctx)));
+    const v = c.hook(h, 'hook_v', c.heads4(c.project(x, this.v_proj, this.v_conv1d, 'v', ctx), c.headV));
     const o = c.mix(q, k, v, { kind: 'head', logGamma: this.logGamma }, ctx);
     return this.o_proj.forward(c.gatedNorm(o, this.g_proj.forward(x), this.g_norm_swish_gate));
   }

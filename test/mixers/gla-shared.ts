@@ -250,21 +250,25 @@ const ctx = (state: GlaState | null = null, pos = 0, hooks = NO_HOOKS) => ({ hoo
 /** The layer: generation through its state, hook points, gradients, and its errors. */
 export function layerSuite(kind: GlaKind): void {
   describe(`${kind} layer`, () => {
-    test('prefill then steps through the state gives the full forward, with and without hooks', () =>
-      noGrad(() => {
-        const layer = MIXERS[kind](layerOptions());
-        const x = randn([2, 40, 16], { generator: new Generator(5) });
-        const full = layer.forward(x, ctx());
-        for (const hooks of [NO_HOOKS, new HookContext(new Map(), new Map())]) {
-          const state = layer.initState(2, 64) as GlaState;
-          const cuts = [0, 20, 25, ...Array.from({ length: 15 }, (_, i) => 26 + i)];
-          const parts = cuts
-            .slice(1)
-            .map((end, i) => layer.forward(slice(x, 1, cuts[i], end), ctx(state, cuts[i], hooks)));
-          assertClose(cat(parts, 1).data, full.data, TOL, 'outputs');
-          assert.equal(state.bytes(), 2 * 2 * state.keyDim * state.valueDim * 4, 'the state does not grow');
-        }
-      }));
+    for (const convSize of [0, 4]) {
+      test(`prefill then steps through the state gives the full forward, with and without hooks (convSize ${convSize})`, () =>
+        noGrad(() => {
+          const layer = MIXERS[kind](layerOptions({ convSize }));
+          const x = randn([2, 40, 16], { generator: new Generator(5) });
+          const full = layer.forward(x, ctx());
+          for (const hooks of [NO_HOOKS, new HookContext(new Map(), new Map())]) {
+            const state = layer.initState(2, 64) as GlaState;
+            const cuts = [0, 20, 25, ...Array.from({ length: 15 }, (_, i) => 26 + i)];
+            const parts = cuts
+              .slice(1)
+              .map((end, i) => layer.forward(slice(x, 1, cuts[i], end), ctx(state, cuts[i], hooks)));
+            assertClose(cat(parts, 1).data, full.data, TOL, 'outputs');
+            const [H, K, V] = [state.heads, state.keyDim, state.valueDim];
+            const taps = convSize > 0 ? 2 * (convSize - 1) * H * (2 * K + V) : 0;
+            assert.equal(state.bytes(), (2 * H * K * V + taps) * 4, 'the state does not grow');
+          }
+        }));
+    }
 
     test('hook points see q, k, v and o per head, and a hook can change the output', () => {
       const layer = MIXERS[kind](layerOptions());
@@ -293,10 +297,25 @@ export function layerSuite(kind: GlaKind): void {
       );
     });
 
-    test('gradients of the input and every parameter match finite differences', () => {
-      const layer = MIXERS[kind](layerOptions({ chunkSize: 4 }, 8, 2));
-      const x = randn([1, 6, 8], { generator: new Generator(8) }).requiresGrad_();
-      gradcheck(() => layer.forward(x, ctx()), [x, ...layer.parameters()], { eps: 5e-3, tol: 1e-2 });
+    test('gradients of the input and every parameter match finite differences, with and without short convolutions', () => {
+      for (const convSize of [0, 3]) {
+        const layer = MIXERS[kind](layerOptions({ chunkSize: 4, convSize }, 8, 2));
+        const x = randn([1, 6, 8], { generator: new Generator(8) }).requiresGrad_();
+        gradcheck(() => layer.forward(x, ctx()), [x, ...layer.parameters()], { eps: 5e-3, tol: 1e-2 });
+      }
+    });
+
+    test('short convolutions: one per projection, named and shaped as fla (q_conv1d.weight [D, 1, W])', () => {
+      const shapes = Object.fromEntries(
+        MIXERS[kind](layerOptions({ convSize: 4 }))
+          .namedParameters()
+          .map(([n, p]) => [n, [...p.shape]]),
+      );
+      const state = MIXERS[kind](layerOptions()).initState(1, 1) as GlaState;
+      const [K, V] = [state.heads * state.keyDim, state.heads * state.valueDim];
+      assert.deepEqual(shapes['q_conv1d.weight'], [K, 1, 4]);
+      assert.deepEqual(shapes['k_conv1d.weight'], [K, 1, 4]);
+      assert.deepEqual(shapes['v_conv1d.weight'], [V, 1, 4]);
     });
 
     test('bad settings and foreign states are refused with the mixer named', () => {
@@ -315,6 +334,15 @@ export function layerSuite(kind: GlaKind): void {
       assert.throws(
         () => layer.forward(x, ctx(layer.initState(1, 8) as GlaState)),
         /state holds 1 sequences/,
+      );
+      assert.throws(
+        () => MIXERS[kind](layerOptions({ convSize: 1.5 })),
+        new RegExp(`${kind}: mixerOptions.convSize must be 0`),
+      );
+      const convolved = MIXERS[kind](layerOptions({ convSize: 4 }));
+      assert.throws(
+        () => convolved.forward(x, ctx(layer.initState(2, 8) as GlaState)),
+        /short convolutions do not match convSize 4/,
       );
     });
   });

@@ -1,7 +1,10 @@
 // Linear attention: the shared kernel with no decay against the naive recurrence, the layer against the
 // PyTorch peer, generation through its state, and a tiny model that learns.
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MIXERS } from '../../src/mixers/index.js';
+import { NO_HOOKS } from '../../src/nn/index.js';
+import { cat, Generator, noGrad, randn, slice } from '../../src/tensor/index.js';
 import {
   assertMatchesPytorch,
   assertParameters,
@@ -48,4 +51,29 @@ describe('linear-attention: as fla LinearAttention', () => {
       ],
     );
   });
+});
+
+describe('linear-attention: order', () => {
+  // The memory is a sum over the past, so without short convolutions the layer cannot tell which token
+  // came just before: what associative recall (a value follows its key) and most language need.
+  test('without short convolutions the last output ignores the order of the tokens before it', () =>
+    noGrad(() => {
+      const x = randn([1, 6, 16], { generator: new Generator(11) });
+      const shuffled = cat([slice(x, 1, 3, 5), slice(x, 1, 0, 3), slice(x, 1, 5, 6)], 1);
+      const last = (settings: Record<string, number>, input: typeof x) =>
+        slice(
+          MIXERS['linear-attention'](layerOptions(settings)).forward(input, {
+            hooks: NO_HOOKS,
+            state: null,
+            pos: 0,
+          }),
+          1,
+          5,
+          6,
+        ).data;
+      const gap = (settings: Record<string, number>) =>
+        Math.max(...last(settings, x).map((a, i) => Math.abs(a - last(settings, shuffled)[i])));
+      assert.ok(gap({}) < 1e-5, `order changed the output by ${gap({})}`);
+      assert.ok(gap({ convSize: 4 }) > 1e-3, 'with convSize 4 the order shows');
+    }));
 });

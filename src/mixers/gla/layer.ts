@@ -1,7 +1,9 @@
-// What linear attention, RetNet and GLA share around the kernel: head sizes from the settings, the choice
-// between the chunkwise op (training, prefill) and the recurrence (decoding), the state, and the hook points.
-import type { HookContext, RMSNorm } from '../../nn/index.js';
-import { isGradEnabled, mul, reshape, silu, type Tensor } from '../../tensor/index.js';
+// What linear attention, RetNet and GLA share around the kernel: head sizes from the settings, the optional
+// short convolutions of q, k and v, the choice between the chunkwise op (training, prefill) and the
+// recurrence (decoding), the state, and the hook points.
+import type { HookContext, Linear, RMSNorm } from '../../nn/index.js';
+import { type Generator, isGradEnabled, mul, reshape, silu, type Tensor } from '../../tensor/index.js';
+import { CausalConv1d } from '../conv/causal-conv1d.js';
 import type { MixerContext, MixerState } from '../mixer.js';
 import type { MixerOptions } from '../options.js';
 import { chunkGla, type Decay, recurrentGla } from './op.js';
@@ -39,6 +41,12 @@ export class GlaCore {
   readonly headK: number;
   readonly headV: number;
   readonly chunkSize: number;
+  /**
+   * Taps of the causal depthwise convolution (with SiLU) after the q, k and v projections, 0 for none:
+   * fla's use_short_conv/conv_size (off by default there too). Without it, or a decay or positions, a
+   * layer cannot tell which token came just before: linear attention's memory is a sum, blind to order.
+   */
+  readonly convSize: number;
   readonly scale: number;
 
   constructor(o: MixerOptions, defaults: CoreDefaults) {
@@ -57,11 +65,28 @@ export class GlaCore {
     this.headV = this.valueDim / o.heads;
     this.chunkSize = setting(m, o.settings, 'chunkSize', 64);
     if (!Number.isInteger(this.chunkSize)) throw new Error(`${m}: mixerOptions.chunkSize must be an integer`);
+    this.convSize = o.settings.convSize ?? 0;
+    if (!(Number.isInteger(this.convSize) && this.convSize >= 0)) {
+      throw new Error(
+        `${m}: mixerOptions.convSize must be 0 (none) or a positive integer, got ${this.convSize}`,
+      );
+    }
     this.scale = 1 / Math.sqrt(this.headK);
   }
 
   initState(batch: number): GlaState {
-    return new GlaState(this.mixer, batch, this.heads, this.headK, this.headV);
+    return new GlaState(this.mixer, batch, this.heads, this.headK, this.headV, this.convSize);
+  }
+
+  /** The short convolution of a projection `width` wide, or null when convSize is 0. */
+  shortConv(width: number, generator?: Generator): CausalConv1d | null {
+    return this.convSize > 0 ? new CausalConv1d(width, this.convSize, { bias: false, generator }) : null;
+  }
+
+  /** proj(x), through conv when there is one (continuing from the state's inputs for `which`). */
+  project(x: Tensor, proj: Linear, conv: CausalConv1d | null, which: 'q' | 'k' | 'v', ctx: MixerContext) {
+    const y = proj.forward(x);
+    return conv ? conv.forward(y, this.ownState(ctx.state, x.shape[0])?.conv?.[which] ?? null) : y;
   }
 
   /** x [B, T, H * D] as [B, T, H, D]. */
@@ -102,6 +127,8 @@ export class GlaCore {
     }
     if (state.batch !== batch)
       throw new Error(`${this.mixer}: state holds ${state.batch} sequences, input has ${batch}`);
+    if ((state.conv !== null) !== this.convSize > 0)
+      throw new Error(`${this.mixer}: the state's short convolutions do not match convSize ${this.convSize}`);
     return state;
   }
 }

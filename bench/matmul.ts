@@ -51,10 +51,11 @@ function product({ m, k, n, transA, transB }: Case) {
   const a = randn(transA ? [k, m] : [m, k]).data;
   const b = randn(transB ? [n, k] : [k, n]).data;
   const c = new Float32Array(m * n);
-  const g = { batch: 1, m, n, k, transA, transB, alpha: 1, beta: 0, a, b, c };
-  const strides = { lda: transA ? m : k, strideA: 0, ldb: transB ? k : n, strideB: 0, ldc: n, strideC: 0 };
+  // Built once: spreading 17 fields into a fresh object per call cost ~4 us, 20% of a 128^3 product.
+  const args = { batch: 1, m, n, k, transA, transB, alpha: 1, beta: 0, a, b, c };
+  const g = { ...args, lda: transA ? m : k, strideA: 0, ldb: transB ? k : n, strideB: 0, ldc: n, strideC: 0 };
   return () => {
-    backend().gemm({ ...g, ...strides });
+    backend().gemm(g);
     return undefined;
   };
 }

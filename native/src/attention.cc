@@ -3,7 +3,7 @@
 // within it queries go in tiles of kQueryTile rows, whose scores against all earlier keys are one GEMM,
 // softmaxed in place, then multiplied into V by another GEMM. Q, K and V are read straight out of the
 // fused qkv projection through leading dimensions, so no permute copies are made.
-#include "attention.h"
+#include "generated/kernels.h"
 
 #include <algorithm>
 #include <cmath>

@@ -64,6 +64,8 @@
 
 #include "gemm.h"
 
+#include "generated/kernels.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>
@@ -693,6 +695,12 @@ void sgemm_batched(int batch, bool transA, bool transB, int m, int n, int k, flo
     parallel_for(batch, one);
   else
     for (int i = 0; i < batch; ++i) one(i);
+}
+
+// The kernel-table entry (src/backend/kernels.ts): its argument order, checked by the generated binding.
+void gemm(int batch, int m, int n, int k, bool transA, bool transB, float alpha, float beta, const float* a, int lda,
+          long strideA, const float* b, int ldb, long strideB, float* c, int ldc, long strideC) {
+  sgemm_batched(batch, transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC);
 }
 
 }  // namespace jl

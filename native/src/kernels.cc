@@ -1,7 +1,7 @@
 // Pointwise, reduction, row-wise (softmax, norms, cross-entropy) and optimizer kernels. The math is the
 // js backend's (src/backend/js.ts); what is added here is SIMD (omp simd loops over vmath.h) and splitting
 // big work across the thread pool.
-#include "kernels.h"
+#include "generated/kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -161,8 +161,12 @@ void binary_t(F f, const float* a, const float* b, float* out, int rank, const i
 
 }  // namespace
 
-void binary(int op, const float* a, const float* b, float* out, int rank, const int* shape, const int* as,
-            const int* bs) {
+void binary(int op, const float* a, const float* b, float* out, const int32_t* dims) {
+  const int rank = dims[0];
+  const int *shape = dims + 1, *as = shape + rank, *bs = as + rank;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 0) return;
+  }
   auto run = [&](auto f) { binary_t(f, a, b, out, rank, shape, as, bs); };
   switch (op) {
     case B_ADD: return run([](float x, float y) { return x + y; });
@@ -170,8 +174,8 @@ void binary(int op, const float* a, const float* b, float* out, int rank, const 
     case B_MUL: return run([](float x, float y) { return x * y; });
     case B_DIV: return run([](float x, float y) { return x / y; });
     case B_POW: return run([](float x, float y) { return std::pow(x, y); });
-    case B_MAX: return run([](float x, float y) { return x >= y || x != x ? x : y; });
-    case B_MIN: return run([](float x, float y) { return x <= y || x != x ? x : y; });
+    case B_MAXIMUM: return run([](float x, float y) { return x >= y || x != x ? x : y; });
+    case B_MINIMUM: return run([](float x, float y) { return x <= y || x != x ? x : y; });
     case B_EQ: return run([](float x, float y) { return x == y ? 1.0f : 0.0f; });
     case B_NE: return run([](float x, float y) { return x != y ? 1.0f : 0.0f; });
     case B_LT: return run([](float x, float y) { return x < y ? 1.0f : 0.0f; });
@@ -181,7 +185,12 @@ void binary(int op, const float* a, const float* b, float* out, int rank, const 
   }
 }
 
-void copy_strided(const float* x, float* out, int rank, const int* shape, const int* strides, long offset) {
+void copy_strided(const float* x, float* out, const int32_t* dims, long offset) {
+  const int rank = dims[0];
+  const int *shape = dims + 1, *strides = shape + rank;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] == 0) return;
+  }
   if (rank == 0) {
     out[0] = x[offset];
     return;
@@ -489,8 +498,8 @@ void rms_norm_grad(const float* x, const float* w, const float* rstd, const floa
   });
 }
 
-void adamw(float* p, const float* g, float* m, float* v, long n, float lr, float beta1, float beta2, float eps,
-           float weight_decay, int step) {
+void adamw(float* p, const float* g, float* m, float* v, float lr, float beta1, float beta2, float eps,
+           float weight_decay, int step, long n) {
   const float c1 = static_cast<float>(1.0 - std::pow(static_cast<double>(beta1), step));
   const float c2 = static_cast<float>(1.0 - std::pow(static_cast<double>(beta2), step));
   const float decay = 1.0f - lr * weight_decay;

@@ -3,6 +3,7 @@
 #include <node_api.h>
 
 #include <exception>
+#include <string>
 #include <vector>
 
 #include "napi_args.h"
@@ -27,7 +28,11 @@ napi_value call(napi_env env, napi_callback_info info) {
   try {
     e->fn(jl::Args(env, info, e->name));
   } catch (const std::exception& ex) {
-    napi_throw_error(env, nullptr, ex.what());
+    // Refusals from the bindings name the kernel already; anything else (std::bad_alloc) gets its name.
+    const std::string prefix = std::string(e->name) + ": ";
+    std::string message = ex.what();
+    if (message.rfind(prefix, 0) != 0) message = prefix + message;
+    napi_throw_error(env, nullptr, message.c_str());
   }
   return nullptr;
 }

@@ -2,7 +2,7 @@
 // processor changes from one day to the next): each task runs rounds of 12 independent 16-wide FMAs,
 // enough in flight to cover the FMA latency on the x86 cores we have seen, and the pool runs one task
 // per thread. GEMM figures are then read as a share of what the cores can do at all.
-#include "napi_args.h"
+#include "generated/kernels.h"
 #include "parallel.h"
 
 namespace {
@@ -23,14 +23,8 @@ float fma_rounds(long rounds) {
   return sum;
 }
 
-// fmaPeak(out, tasks, rounds): out[t] gets task t's checksum; 2 * 16 * 12 * rounds flops per task.
-void fma_peak(const jl::Args& a) {
-  const long tasks = a.integer(1), rounds = a.integer(2);
-  if (tasks < 1 || tasks > 64) a.fail("tasks must be in 1..64");
-  float* out = a.f32(0, static_cast<size_t>(tasks));
-  jl::parallel_for(static_cast<int>(tasks), [&](int t) { out[t] = fma_rounds(rounds); });
-}
-
 }  // namespace
 
-JL_EXPORT("fmaPeak", fma_peak);
+void jl::fma_peak(float* out, int tasks, long rounds) {
+  jl::parallel_for(tasks, [&](int t) { out[t] = fma_rounds(rounds); });
+}

@@ -1,38 +1,43 @@
-// Kernel families beyond the core Backend interface (a mixer's scans and chunked forms, say) live with the
-// code that uses them: a family is a js reference object, and the native addon may export faster
-// versions of any of its functions as "<family>.<name>" (native/src, registered with JL_EXPORT). With the
-// native backend active, each function is the native one when it exists and the js one otherwise.
+// Kernel families beyond the core Backend interface (a mixer's scans and chunked forms, say): their
+// signatures are in the kernel table (FAMILIES in kernels.ts), their js versions live with the code that
+// uses them, and the addon exports the native ones as "<family>.<name>". With the native backend active,
+// each function is the native one.
 import { backend } from './index.js';
-import { nativeAddon } from './native.js';
+import { FAMILIES, type FamilyName } from './kernels.js';
+import { bind, nativeAddon } from './native.js';
+import type { KernelSpec, Kernels } from './signature.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: kernels take typed arrays and numbers in any arrangement
-type Kernel = (...args: any[]) => void;
+export type FamilyKernels<F extends FamilyName> = Kernels<(typeof FAMILIES)[F]>;
 
-export interface KernelFamily<K extends Record<string, Kernel>> {
+export interface KernelFamily<K> {
   /** The implementations for the active backend. */
   (): K;
-  /** The functions the addon provides natively (what native-vs-js tests compare). */
+  /** The kernels the addon provides (all of the table's, or none without the addon). */
   readonly nativeNames: () => (keyof K & string)[];
   readonly js: K;
 }
 
-export function kernelFamily<K extends Record<string, Kernel>>(family: string, js: K): KernelFamily<K> {
-  let native: K | undefined;
-  let names: (keyof K & string)[] = [];
-  const load = (): K => {
+/** A family of kernels: `js` must implement every kernel the table lists for it, with its signature. */
+export function kernelFamily<F extends FamilyName>(
+  family: F,
+  js: FamilyKernels<F>,
+): KernelFamily<FamilyKernels<F>> {
+  let native: FamilyKernels<F> | undefined;
+  const load = (): FamilyKernels<F> => {
     if (native) return native;
     const addon = nativeAddon() ?? {};
-    names = Object.keys(js).filter((k) => typeof addon[`${family}.${k}`] === 'function') as (keyof K &
-      string)[];
-    native = { ...js, ...Object.fromEntries(names.map((k) => [k, addon[`${family}.${k}`]])) } as K;
+    const specs: Record<string, KernelSpec> = FAMILIES[family];
+    const entries = Object.keys(specs).map((name) => {
+      const fn = addon[`${family}.${name}`];
+      if (typeof fn !== 'function') throw new Error(`the native addon lacks ${family}.${name}: rebuild it`);
+      // biome-ignore lint/suspicious/noExplicitAny: checked to be a function just above
+      return [name, bind(specs[name], fn as any)];
+    });
+    native = Object.fromEntries(entries) as FamilyKernels<F>;
     return native;
   };
   const active = () => (backend().name === 'native' ? load() : js);
-  return Object.assign(active, {
-    nativeNames: () => {
-      load();
-      return names;
-    },
-    js,
-  });
+  const nativeNames = () =>
+    nativeAddon() ? (Object.keys(FAMILIES[family]) as (keyof FamilyKernels<F> & string)[]) : [];
+  return Object.assign(active, { nativeNames, js });
 }

@@ -36,7 +36,7 @@ export function nativeAvailable(): boolean {
   return loadNative().ok;
 }
 
-export type { Backend } from './backend.js';
+export { type Backend, stridedDims } from './backend.js';
 export { type KernelFamily, kernelFamily } from './family.js';
 export { getNumThreads, setNumThreads } from './native.js';
 export { measurePeak } from './peak.js';

@@ -1,6 +1,6 @@
 // The reference backend: plain loops, accumulating in float64, written to be read. Every native kernel is
 // tested against these.
-import type { AdamWStep, Backend, BinaryOp, BroadcastLayout, Gemm, UnaryOp } from './backend.js';
+import { type Backend, type BinaryOp, type Gemm, type UnaryOp, unpackDims } from './backend.js';
 import { jsAttention } from './js-attention.js';
 import { BINARY, UNARY } from './scalar.js';
 
@@ -60,24 +60,23 @@ function walkRows(
   }
 }
 
-function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, l: BroadcastLayout): void {
+function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void {
   const f = BINARY[op];
-  const last = l.shape.length - 1;
-  const sa = last < 0 ? 0 : l.aStrides[last];
-  const sb = last < 0 ? 0 : l.bStrides[last];
+  const { shape, strides } = unpackDims(dims, 2);
+  const last = shape.length - 1;
+  const sa = last < 0 ? 0 : strides[0][last];
+  const sb = last < 0 ? 0 : strides[1][last];
   let o = 0;
-  walkRows(l.shape, [l.aStrides, l.bStrides], ([ia, ib], count) => {
+  walkRows(shape, strides, ([ia, ib], count) => {
     for (let j = 0; j < count; j++) out[o++] = f(a[ia + j * sa], b[ib + j * sb]);
   });
 }
 
-function copyStrided(
-  x: Float32Array,
-  out: Float32Array,
-  shape: number[],
-  strides: number[],
-  offset: number,
-): void {
+function copyStrided(x: Float32Array, out: Float32Array, dims: Int32Array, offset: number): void {
+  const {
+    shape,
+    strides: [strides],
+  } = unpackDims(dims, 1);
   const s = shape.length === 0 ? 0 : strides[shape.length - 1];
   let o = 0;
   walkRows(shape, [strides], ([at], count) => {
@@ -354,14 +353,25 @@ function rmsNormGrad(
 }
 
 // torch.optim.AdamW: decay the weights, then the bias-corrected Adam step.
-function adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, s: AdamWStep): void {
-  const c1 = 1 - s.beta1 ** s.step;
-  const c2 = 1 - s.beta2 ** s.step;
+function adamw(
+  p: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  lr: number,
+  beta1: number,
+  beta2: number,
+  eps: number,
+  weightDecay: number,
+  step: number,
+): void {
+  const c1 = 1 - beta1 ** step;
+  const c2 = 1 - beta2 ** step;
   for (let i = 0; i < p.length; i++) {
-    p[i] -= s.lr * s.weightDecay * p[i];
-    m[i] = s.beta1 * m[i] + (1 - s.beta1) * g[i];
-    v[i] = s.beta2 * v[i] + (1 - s.beta2) * g[i] * g[i];
-    p[i] -= (s.lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + s.eps);
+    p[i] -= lr * weightDecay * p[i];
+    m[i] = beta1 * m[i] + (1 - beta1) * g[i];
+    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
+    p[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
   }
 }
 

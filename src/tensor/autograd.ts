@@ -1,7 +1,7 @@
 // Define-by-run reverse-mode autodiff. Each op computes its output, then `record` attaches a node that
 // knows the op's inputs and how to turn the output's gradient into theirs. `backward` walks the nodes in
 // reverse topological order, summing gradients where a tensor feeds several ops.
-import { backend } from '../backend/index.js';
+import { backend, stridedDims } from '../backend/index.js';
 import { fmt } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -96,7 +96,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
 function accumulate(into: Tensor | undefined, g: Tensor): Tensor {
   if (!into) return g;
   const sum = new Float32Array(g.data.length);
-  backend().binary('add', into.data, g.data, sum, { shape: [sum.length], aStrides: [1], bStrides: [1] });
+  backend().binary('add', into.data, g.data, sum, stridedDims([sum.length], [1], [1]));
   return into.withData(sum);
 }
 

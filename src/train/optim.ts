@@ -83,14 +83,19 @@ export class AdamW extends Optimizer<AdamWOptions> {
         if (!p.grad) continue;
         const s = this.state.get(p) ?? { m: new Float32Array(p.numel()), v: new Float32Array(p.numel()) };
         this.state.set(p, s);
-        backend().adamw(p.data, p.grad.data, s.m, s.v, {
-          lr: group.lr,
-          beta1: group.betas[0],
-          beta2: group.betas[1],
-          eps: group.eps,
-          weightDecay: group.weightDecay,
-          step: this.stepCount,
-        });
+        const [beta1, beta2] = group.betas;
+        backend().adamw(
+          p.data,
+          p.grad.data,
+          s.m,
+          s.v,
+          group.lr,
+          beta1,
+          beta2,
+          group.eps,
+          group.weightDecay,
+          this.stepCount,
+        );
       }
     }
   }

@@ -70,7 +70,7 @@ describe('causal conv1d kernels: native equals js', { skip: noAddon }, () => {
     const a = (n: number) => new Float32Array(n);
     assert.throws(
       () => convKernels().causalConv1d(a(24), a(12), null, a(17), a(24), 2, 4, 3, 4, true),
-      /conv.causalConv1d: argument 3 has 17 elements, needs 18/,
+      /conv.causalConv1d: window has 17 elements, needs 18/,
     );
   });
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { setNumThreads } from '../../src/backend/index.js';
 import { loadNative } from '../../src/backend/native.js';
-import { mambaKernels, packScanDims } from '../../src/mixers/mamba/kernels.js';
+import { mambaKernels, scanSizes } from '../../src/mixers/mamba/kernels.js';
 import { Generator } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -63,13 +63,13 @@ describe('mamba native kernels equal js', { skip: !loaded.ok && 'native addon no
           const D = randn(dInner);
           const bias = withBias ? randn(dInner, 0.3) : null;
           const h0 = withH0 ? randn(states) : null;
-          const dims = packScanDims({ batch, seq, dInner, dState, chunk, deltaSoftplus: softplus });
+          const dims = scanSizes({ batch, seq, dInner, dState, chunk, deltaSoftplus: softplus });
           const ckptSize = states * Math.ceil(seq / chunk);
           const what = `[${batch}, ${seq}, ${dInner}, ${dState}] chunk ${chunk}${softplus ? ' softplus' : ''}`;
           expectSame(
             'selectiveScan',
             [act, states, ckptSize],
-            (f, [out, last, ckpt]) => f(u, delta, A, B, C, D, z, bias, h0, out, last, ckpt, dims),
+            (f, [out, last, ckpt]) => f(u, delta, A, B, C, D, z, bias, h0, out, last, ckpt, ...dims),
             `selectiveScan ${what}`,
           );
           const ckpt = new Float32Array(ckptSize);
@@ -86,12 +86,12 @@ describe('mamba native kernels equal js', { skip: !loaded.ok && 'native addon no
             new Float32Array(act),
             new Float32Array(states),
             ckpt,
-            dims,
+            ...dims,
           );
           expectSame(
             'selectiveScanGrad',
             [act, act, dInner * dState, sel, sel, dInner, act],
-            (f, grads) => f(u, delta, A, B, C, D, z, bias, ckpt, gOut, ...grads, dims),
+            (f, grads) => f(u, delta, A, B, C, D, z, bias, ckpt, gOut, ...grads, ...dims),
             `selectiveScanGrad ${what}`,
           );
         }
@@ -100,12 +100,12 @@ describe('mamba native kernels equal js', { skip: !loaded.ok && 'native addon no
   }
 
   test('a short array is refused, not read past', () => {
-    const dims = packScanDims({ batch: 1, seq: 4, dInner: 2, dState: 2, chunk: 2, deltaSoftplus: true });
+    const dims = scanSizes({ batch: 1, seq: 4, dInner: 2, dState: 2, chunk: 2, deltaSoftplus: true });
     const f = mambaKernels().selectiveScan;
     const a = (n: number) => new Float32Array(n);
     assert.throws(
-      () => f(a(8), a(8), a(4), a(8), a(8), a(2), a(7), null, null, a(8), a(4), null, dims),
-      /mamba.selectiveScan: argument 6 has 7 elements, needs 8/,
+      () => f(a(8), a(8), a(4), a(8), a(8), a(2), a(7), null, null, a(8), a(4), null, ...dims),
+      /mamba.selectiveScan: z has 7 elements, needs 8/,
     );
   });
 });

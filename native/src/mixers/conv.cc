@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "../napi_args.h"
+#include "../generated/kernels.h"
 #include "../parallel.h"
 #include "../vmath.h"
 
@@ -125,37 +125,18 @@ void backward(const float* x, const float* w, const float* bias, const float* wi
   });
 }
 
-// ---- bindings: argument lists exactly as the js kernels ----
-
-Conv conv_at(const Args& a, size_t first) {
-  Conv d{static_cast<int>(a.integer(first)), static_cast<int>(a.integer(first + 1)),
-         static_cast<int>(a.integer(first + 2)), static_cast<int>(a.integer(first + 3)), a.flag(first + 4)};
-  if (d.width < 1) a.fail("width must be at least 1");
-  return d;
-}
-
-size_t activations(const Conv& d) { return static_cast<size_t>(d.batch) * d.seq * d.channels; }
-size_t window_size(const Conv& d) { return static_cast<size_t>(d.batch) * (d.width - 1) * d.channels; }
-size_t weight_size(const Conv& d) { return static_cast<size_t>(d.channels) * d.width; }
-
-// causalConv1d(x, weight, bias?, window?, out, batch, seq, channels, width, silu)
-void bind_forward(const Args& a) {
-  const Conv d = conv_at(a, 5);
-  const size_t n = activations(d);
-  forward(a.f32(0, n), a.f32(1, weight_size(d)), a.f32_or_null(2, d.channels), a.f32_or_null(3, window_size(d)),
-          a.f32(4, n), d);
-}
-
-// causalConv1dGrad(x, weight, bias?, window?, gOut, gx, gWeight, gBias?, batch, seq, channels, width, silu)
-void bind_backward(const Args& a) {
-  const Conv d = conv_at(a, 8);
-  const size_t n = activations(d);
-  backward(a.f32(0, n), a.f32(1, weight_size(d)), a.f32_or_null(2, d.channels), a.f32_or_null(3, window_size(d)),
-           a.f32(4, n), a.f32(5, n), a.f32(6, weight_size(d)), a.f32_or_null(7, d.channels), d);
-}
-
-JL_EXPORT("conv.causalConv1d", bind_forward);
-JL_EXPORT("conv.causalConv1dGrad", bind_backward);
-
 }  // namespace
+
+// The kernel-table entries (src/backend/kernels.ts; arguments checked by the generated bindings).
+void conv::causal_conv1d(const float* x, const float* weight, const float* bias, const float* window, float* out,
+                         int batch, int seq, int channels, int width, bool silu) {
+  forward(x, weight, bias, window, out, Conv{batch, seq, channels, width, silu});
+}
+
+void conv::causal_conv1d_grad(const float* x, const float* weight, const float* bias, const float* window,
+                              const float* gOut, float* gx, float* gWeight, float* gBias, int batch, int seq,
+                              int channels, int width, bool silu) {
+  backward(x, weight, bias, window, gOut, gx, gWeight, gBias, Conv{batch, seq, channels, width, silu});
+}
+
 }  // namespace jl

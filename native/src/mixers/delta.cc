@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "../gemm.h"
-#include "../napi_args.h"
+#include "../generated/kernels.h"
 #include "../parallel.h"
 #include "../vmath.h"
 
@@ -115,7 +115,7 @@ struct Chunk {
   }
 };
 
-void chunk_forward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
+void chunked_forward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
                    float* o, float* states, float* state) {
   const int K = d.K, V = d.V, N = (d.T + d.C - 1) / d.C;
   parallel_for(d.B * d.H, [&](int bh) {
@@ -152,7 +152,7 @@ void chunk_forward(const Dims& d, const float* q, const float* k, const float* v
   });
 }
 
-void chunk_backward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
+void chunked_backward(const Dims& d, const float* q, const float* k, const float* v, const float* beta, const float* g,
                     const float* states, const float* gO, float* gq, float* gk, float* gv, float* gbeta, float* gg) {
   const int K = d.K, V = d.V, C = d.C, N = (d.T + d.C - 1) / d.C;
   parallel_for(d.B * d.H, [&](int bh) {
@@ -286,7 +286,7 @@ void chunk_backward(const Dims& d, const float* q, const float* k, const float* 
   });
 }
 
-void recurrent_forward(const Dims& d, const float* q, const float* k, const float* v, const float* beta,
+void recurrent(const Dims& d, const float* q, const float* k, const float* v, const float* beta,
                        const float* g, float* o, float* state) {
   const int K = d.K, V = d.V;
   parallel_for(d.B * d.H, [&](int bh) {
@@ -328,7 +328,9 @@ void recurrent_forward(const Dims& d, const float* q, const float* k, const floa
 
 constexpr int kRowsPerTask = 256;
 
-void l2_norm(const float* x, float* y, long rows, int D, float eps) {
+}  // namespace
+
+void delta::l2_norm(const float* x, float* y, long rows, int D, float eps) {
   const int tasks = static_cast<int>((rows + kRowsPerTask - 1) / kRowsPerTask);
   parallel_for(tasks, [&](int task) {
     const long r1 = std::min<long>(rows, (task + 1L) * kRowsPerTask);
@@ -342,7 +344,7 @@ void l2_norm(const float* x, float* y, long rows, int D, float eps) {
   });
 }
 
-void l2_norm_grad(const float* x, const float* gy, float* gx, long rows, int D, float eps) {
+void delta::l2_norm_grad(const float* x, const float* gy, float* gx, long rows, int D, float eps) {
   const int tasks = static_cast<int>((rows + kRowsPerTask - 1) / kRowsPerTask);
   parallel_for(tasks, [&](int task) {
     const long r1 = std::min<long>(rows, (task + 1L) * kRowsPerTask);
@@ -358,64 +360,26 @@ void l2_norm_grad(const float* x, const float* gy, float* gx, long rows, int D, 
   });
 }
 
-// ---- bindings: argument lists exactly as the js kernels ----
+// The kernel-table entries (src/backend/kernels.ts), called by the generated bindings once every argument
+// has been checked. A chunk longer than the sequence is one chunk of the sequence, and its scratch is
+// sized by the chunk: hence the clamp.
+inline int chunk_of(int chunk, int T) { return std::min(chunk, std::max(T, 1)); }
 
-int as_int(const Args& a, size_t i) { return static_cast<int>(a.integer(i)); }
-
-// Reads B, T, H, K, V, C from argument `first` on and the scale after them.
-Dims dims_at(const Args& a, size_t first) {
-  Dims d{as_int(a, first), as_int(a, first + 1), as_int(a, first + 2), as_int(a, first + 3), as_int(a, first + 4),
-         as_int(a, first + 5), static_cast<float>(a.num(first + 6))};
-  if (d.C < 1) a.fail("chunk size must be positive");
-  return d;
+void delta::chunk_forward(const float* q, const float* k, const float* v, const float* beta, const float* g, float* o,
+                          float* states, float* state, int B, int T, int H, int K, int V, int chunkSize, float scale) {
+  chunked_forward(Dims{B, T, H, K, V, chunk_of(chunkSize, T), scale}, q, k, v, beta, g, o, states, state);
 }
 
-size_t states_size(const Dims& d) { return static_cast<size_t>(d.B) * d.H * ((d.T + d.C - 1) / d.C) * d.K * d.V; }
-
-void bind_chunk_forward(const Args& a) {
-  const Dims d = dims_at(a, 8);
-  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
-  chunk_forward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), a.f32_or_null(4, bt),
-                a.f32(5, bt * d.V), a.f32(6, states_size(d)), a.f32(7, static_cast<size_t>(d.B) * d.H * d.K * d.V));
+void delta::chunk_backward(const float* q, const float* k, const float* v, const float* beta, const float* g,
+                           const float* states, const float* gO, float* gq, float* gk, float* gv, float* gbeta,
+                           float* gg, int B, int T, int H, int K, int V, int chunkSize, float scale) {
+  chunked_backward(Dims{B, T, H, K, V, chunk_of(chunkSize, T), scale}, q, k, v, beta, g, states, gO, gq, gk, gv, gbeta, gg);
 }
 
-void bind_chunk_backward(const Args& a) {
-  const Dims d = dims_at(a, 12);
-  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
-  const float* g = a.f32_or_null(4, bt);
-  float* gg = a.f32_or_null(11, bt);
-  if ((g == nullptr) != (gg == nullptr)) a.fail("g and its gradient must both be given or both be null");
-  chunk_backward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), g,
-                 a.f32(5, states_size(d)), a.f32(6, bt * d.V), a.f32(7, bt * d.K), a.f32(8, bt * d.K),
-                 a.f32(9, bt * d.V), a.f32(10, bt), gg);
+void delta::recurrent_forward(const float* q, const float* k, const float* v, const float* beta, const float* g,
+                              float* o, float* state, int B, int T, int H, int K, int V, float scale) {
+  recurrent(Dims{B, T, H, K, V, 1, scale}, q, k, v, beta, g, o, state);
 }
 
-void bind_recurrent_forward(const Args& a) {
-  const Dims d{as_int(a, 7), as_int(a, 8), as_int(a, 9), as_int(a, 10), as_int(a, 11), 1, static_cast<float>(a.num(12))};
-  const size_t bt = static_cast<size_t>(d.B) * d.T * d.H;
-  recurrent_forward(d, a.f32(0, bt * d.K), a.f32(1, bt * d.K), a.f32(2, bt * d.V), a.f32(3, bt), a.f32_or_null(4, bt),
-                    a.f32(5, bt * d.V), a.f32(6, static_cast<size_t>(d.B) * d.H * d.K * d.V));
-}
 
-void bind_l2_norm(const Args& a) {
-  const long rows = a.integer(2);
-  const int D = as_int(a, 3);
-  const size_t n = static_cast<size_t>(rows) * D;
-  l2_norm(a.f32(0, n), a.f32(1, n), rows, D, static_cast<float>(a.num(4)));
-}
-
-void bind_l2_norm_grad(const Args& a) {
-  const long rows = a.integer(3);
-  const int D = as_int(a, 4);
-  const size_t n = static_cast<size_t>(rows) * D;
-  l2_norm_grad(a.f32(0, n), a.f32(1, n), a.f32(2, n), rows, D, static_cast<float>(a.num(5)));
-}
-
-JL_EXPORT("delta.chunkForward", bind_chunk_forward);
-JL_EXPORT("delta.chunkBackward", bind_chunk_backward);
-JL_EXPORT("delta.recurrentForward", bind_recurrent_forward);
-JL_EXPORT("delta.l2Norm", bind_l2_norm);
-JL_EXPORT("delta.l2NormGrad", bind_l2_norm_grad);
-
-}  // namespace
 }  // namespace jl

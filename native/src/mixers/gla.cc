@@ -19,13 +19,12 @@
 #include <vector>
 
 #include "../gemm.h"
-#include "../napi_args.h"
+#include "../generated/kernels.h"
 #include "../parallel.h"
 #include "../vmath.h"
 
 namespace {
 
-using jl::Args;
 using jl::exp_approx;
 
 constexpr int kSub = 16;
@@ -331,49 +330,34 @@ void recurrent_task(const Dims& s, const Head& hd, float* state, float* o, int t
   }
 }
 
-// Reads B, T, H, K, V from arguments first..first+4, then (when chunked) C, then scale.
-Dims dims(const Args& a, size_t first, bool chunked) {
-  Dims s{a.integer(first), a.integer(first + 1), a.integer(first + 2), a.integer(first + 3), a.integer(first + 4),
-         chunked ? a.integer(first + 5) : 1, static_cast<float>(a.num(first + (chunked ? 6 : 5)))};
-  if (s.C < 1) a.fail("chunk size must be at least 1");
-  return s;
-}
-
-void chunk_forward(const Args& a) {
-  const Dims s = dims(a, 8, true);
-  const size_t nk = s.B * s.T * s.H * s.K, nv = s.B * s.T * s.H * s.V, ns = s.B * s.H * s.K * s.V;
-  const float *q = a.f32(0, nk), *k = a.f32(1, nk), *v = a.f32(2, nv), *g = a.f32_or_null(3, nk);
-  const float *g_head = a.f32_or_null(4, s.H), *s0 = a.f32_or_null(5, ns);
-  float *o = a.f32(6, nv), *s_out = a.f32_or_null(7, ns);
-  jl::parallel_for(static_cast<int>(s.B * s.H), [&](int task) {
-    chunk_forward_task(s, Head(s, task, q, k, v, g, g_head), s0, o, s_out, task);
-  });
-}
-
-void chunk_backward(const Args& a) {
-  const Dims s = dims(a, 11, true);
-  const size_t nk = s.B * s.T * s.H * s.K, nv = s.B * s.T * s.H * s.V, ns = s.B * s.H * s.K * s.V;
-  const float *q = a.f32(0, nk), *k = a.f32(1, nk), *v = a.f32(2, nv), *g = a.f32_or_null(3, nk);
-  const float *g_head = a.f32_or_null(4, s.H), *s0 = a.f32_or_null(5, ns), *dO = a.f32(6, nv);
-  float *dq = a.f32(7, nk), *dk = a.f32(8, nk), *dv = a.f32(9, nv), *dg = a.f32_or_null(10, nk);
-  jl::parallel_for(static_cast<int>(s.B * s.H), [&](int task) {
-    chunk_backward_task(s, Head(s, task, q, k, v, g, g_head), s0, dO, dq, dk, dv, dg, task);
-  });
-}
-
-void recurrent_forward(const Args& a) {
-  const Dims s = dims(a, 7, false);
-  const size_t nk = s.B * s.T * s.H * s.K, nv = s.B * s.T * s.H * s.V, ns = s.B * s.H * s.K * s.V;
-  const float *q = a.f32(0, nk), *k = a.f32(1, nk), *v = a.f32(2, nv), *g = a.f32_or_null(3, nk);
-  const float* g_head = a.f32_or_null(4, s.H);
-  float *state = a.f32(5, ns), *o = a.f32(6, nv);
-  jl::parallel_for(static_cast<int>(s.B * s.H), [&](int task) {
-    recurrent_task(s, Head(s, task, q, k, v, g, g_head), state, o, task);
-  });
-}
-
 }  // namespace
 
-JL_EXPORT("gla.chunkForward", chunk_forward);
-JL_EXPORT("gla.chunkBackward", chunk_backward);
-JL_EXPORT("gla.recurrentForward", recurrent_forward);
+// The kernel-table entries (src/backend/kernels.ts), called by the generated bindings once every argument
+// has been checked. Each (batch, head) pair is one task. A chunk longer than the sequence is one chunk of
+// the sequence, and the scratch is sized by the chunk: hence the clamp.
+inline int chunk_of(int chunk, int T) { return std::min(chunk, std::max(T, 1)); }
+
+void jl::gla::chunk_forward(const float* q, const float* k, const float* v, const float* g, const float* gHead,
+                            const float* s0, float* o, float* sOut, int B, int T, int H, int K, int V, int C,
+                            float scale) {
+  const Dims s{B, T, H, K, V, chunk_of(C, T), scale};
+  jl::parallel_for(B * H, [&](int task) {
+    chunk_forward_task(s, Head(s, task, q, k, v, g, gHead), s0, o, sOut, task);
+  });
+}
+
+void jl::gla::chunk_backward(const float* q, const float* k, const float* v, const float* g, const float* gHead,
+                             const float* s0, const float* dO, float* dq, float* dk, float* dv, float* dg, int B,
+                             int T, int H, int K, int V, int C, float scale) {
+  if (T == 0) return;  // no gradients to write, and no chunk to recompute
+  const Dims s{B, T, H, K, V, chunk_of(C, T), scale};
+  jl::parallel_for(B * H, [&](int task) {
+    chunk_backward_task(s, Head(s, task, q, k, v, g, gHead), s0, dO, dq, dk, dv, dg, task);
+  });
+}
+
+void jl::gla::recurrent_forward(const float* q, const float* k, const float* v, const float* g, const float* gHead,
+                                float* state, float* o, int B, int T, int H, int K, int V, float scale) {
+  const Dims s{B, T, H, K, V, 1, scale};
+  jl::parallel_for(B * H, [&](int task) { recurrent_task(s, Head(s, task, q, k, v, g, gHead), state, o, task); });
+}

@@ -7,13 +7,11 @@
 #include <cstring>
 #include <vector>
 
-#include "../napi_args.h"
+#include "../generated/kernels.h"
 #include "../parallel.h"
 #include "../vmath.h"
 
 namespace {
-
-using jl::Args;
 
 constexpr int kMaxRows = 4;  // sequences per task, sharing each pass over the weights
 constexpr int kCols = 32;    // output columns held in registers per pass
@@ -71,7 +69,11 @@ void over_batch(int batch, const F& fn) {
   });
 }
 
-void lstm_forward(const float* gx, const float* whh, const float* h0, const float* c0, float* y, float* c,
+}  // namespace
+
+// The kernel-table entries (src/backend/kernels.ts), called by the generated bindings once every argument
+// has been checked.
+void jl::lstm::forward(const float* gx, const float* whh, const float* h0, const float* c0, float* y, float* c,
                   float* gates, int batch, int seq, int H) {
   const int G = 4 * H, Gp = padded(G);
   // W_hh^T (H x 4H): h_{t-1} times it gives all four gates' recurrent parts.
@@ -116,7 +118,7 @@ void lstm_forward(const float* gx, const float* whh, const float* h0, const floa
   });
 }
 
-void lstm_backward(const float* gates, const float* c, const float* c0, const float* whh, const float* gy,
+void jl::lstm::backward(const float* gates, const float* c, const float* c0, const float* whh, const float* gy,
                    const float* gc, float* dgates, float* dh0, float* dc0, int batch, int seq, int H) {
   const int G = 4 * H, Hp = padded(H);
   const std::vector<float> whh_panels = pack_panels(whh, H, 1, G, H);
@@ -162,24 +164,3 @@ void lstm_backward(const float* gates, const float* c, const float* c0, const fl
     for (int r = 0; r < rows; r++) std::memcpy(dh0 + static_cast<long>(b0 + r) * H, dh[r], H * sizeof(float));
   });
 }
-
-void forward(const Args& a) {
-  const long batch = a.integer(7), seq = a.integer(8), H = a.integer(9);
-  const long G = 4 * H, steps = batch * seq;
-  lstm_forward(a.f32(0, steps * G), a.f32(1, G * H), a.f32(2, batch * H), a.f32(3, batch * H), a.f32(4, steps * H),
-               a.f32(5, steps * H), a.f32(6, steps * G), static_cast<int>(batch), static_cast<int>(seq),
-               static_cast<int>(H));
-}
-
-void backward(const Args& a) {
-  const long batch = a.integer(9), seq = a.integer(10), H = a.integer(11);
-  const long G = 4 * H, steps = batch * seq;
-  lstm_backward(a.f32(0, steps * G), a.f32(1, steps * H), a.f32(2, batch * H), a.f32(3, G * H), a.f32(4, steps * H),
-                a.f32(5, batch * H), a.f32(6, steps * G), a.f32(7, batch * H), a.f32(8, batch * H),
-                static_cast<int>(batch), static_cast<int>(seq), static_cast<int>(H));
-}
-
-}  // namespace
-
-JL_EXPORT("lstm.forward", forward);
-JL_EXPORT("lstm.backward", backward);

@@ -15,13 +15,11 @@
 #include <cstring>
 #include <vector>
 
-#include "../napi_args.h"
+#include "../generated/kernels.h"
 #include "../parallel.h"
 #include "../vmath.h"
 
 namespace {
-
-using jl::Args;
 
 struct ScanDims {
   int batch, seq, d_inner, d_state, chunk;
@@ -29,12 +27,11 @@ struct ScanDims {
   int chunks;
 };
 
-ScanDims scan_dims(const Args& a, size_t i) {
-  const int32_t* d = a.i32(i, 6);
-  ScanDims s{d[0], d[1], d[2], d[3], d[4], d[5] != 0, 0};
-  if (s.batch < 0 || s.seq < 0 || s.d_inner < 0 || s.d_state <= 0 || s.chunk <= 0) a.fail("malformed dims");
-  s.chunks = (s.seq + s.chunk - 1) / s.chunk;
-  return s;
+// A chunk longer than the sequence is one chunk of it (as many checkpoints), and scratch is sized by the
+// chunk: hence the clamp.
+ScanDims scan_dims(int batch, int seq, int d_inner, int d_state, int chunk, bool softplus) {
+  chunk = std::min(chunk, std::max(seq, 1));
+  return {batch, seq, d_inner, d_state, chunk, softplus, (seq + chunk - 1) / chunk};
 }
 
 // Channels per forward task: a cache line of u, delta, z per step.
@@ -267,33 +264,26 @@ void scan_backward(const float* u, const float* delta, const float* A, const flo
   }
 }
 
-// selectiveScan(u, delta, A, B, C, D, z, deltaBias?, h0?, out, last, checkpoints?, dims)
-void selective_scan(const Args& a) {
-  const ScanDims s = scan_dims(a, 12);
-  const size_t tokens = static_cast<size_t>(s.batch) * s.seq;
-  const size_t act = tokens * s.d_inner, sel = tokens * s.d_state;
-  const size_t states = static_cast<size_t>(s.batch) * s.d_inner * s.d_state;
-  const auto forward = s.d_state == 16 ? scan_forward<16> : scan_forward<0>;
-  forward(a.f32(0, act), a.f32(1, act), a.f32(2, static_cast<size_t>(s.d_inner) * s.d_state), a.f32(3, sel),
-          a.f32(4, sel), a.f32(5, s.d_inner), a.f32(6, act), a.f32_or_null(7, s.d_inner), a.f32_or_null(8, states),
-          a.f32(9, act), a.f32(10, states), a.f32_or_null(11, states * s.chunks), s);
-}
-
-// selectiveScanGrad(u, delta, A, B, C, D, z, deltaBias?, checkpoints, gOut, gu, gDelta, gA, gB, gC, gD, gz, dims)
-void selective_scan_grad(const Args& a) {
-  const ScanDims s = scan_dims(a, 17);
-  const size_t tokens = static_cast<size_t>(s.batch) * s.seq;
-  const size_t act = tokens * s.d_inner, sel = tokens * s.d_state;
-  const size_t a_size = static_cast<size_t>(s.d_inner) * s.d_state;
-  const size_t states = static_cast<size_t>(s.batch) * s.d_inner * s.d_state;
-  const ScanGrads g{a.f32(10, act), a.f32(11, act), a.f32(12, a_size), a.f32(13, sel),
-                    a.f32(14, sel), a.f32(15, s.d_inner), a.f32(16, act)};
-  const auto backward = s.d_state == 16 ? scan_backward<16> : scan_backward<0>;
-  backward(a.f32(0, act), a.f32(1, act), a.f32(2, a_size), a.f32(3, sel), a.f32(4, sel), a.f32(5, s.d_inner),
-           a.f32(6, act), a.f32_or_null(7, s.d_inner), a.f32(8, states * s.chunks), a.f32(9, act), g, s);
-}
-
 }  // namespace
 
-JL_EXPORT("mamba.selectiveScan", selective_scan);
-JL_EXPORT("mamba.selectiveScanGrad", selective_scan_grad);
+// The kernel-table entries (src/backend/kernels.ts), called by the generated bindings once every argument
+// has been checked. dState 16 gets a version with the state size known at compile time.
+void jl::mamba::selective_scan(const float* u, const float* delta, const float* A, const float* B, const float* C,
+                               const float* D, const float* z, const float* deltaBias, const float* h0, float* out,
+                               float* last, float* checkpoints, int batch, int seq, int dInner, int dState,
+                               int chunk, bool deltaSoftplus) {
+  const ScanDims s = scan_dims(batch, seq, dInner, dState, chunk, deltaSoftplus);
+  const auto forward = s.d_state == 16 ? scan_forward<16> : scan_forward<0>;
+  forward(u, delta, A, B, C, D, z, deltaBias, h0, out, last, checkpoints, s);
+}
+
+void jl::mamba::selective_scan_grad(const float* u, const float* delta, const float* A, const float* B,
+                                    const float* C, const float* D, const float* z, const float* deltaBias,
+                                    const float* checkpoints, const float* gOut, float* gu, float* gDelta, float* gA,
+                                    float* gB, float* gC, float* gD, float* gz, int batch, int seq, int dInner,
+                                    int dState, int chunk, bool deltaSoftplus) {
+  const ScanDims s = scan_dims(batch, seq, dInner, dState, chunk, deltaSoftplus);
+  const auto backward = s.d_state == 16 ? scan_backward<16> : scan_backward<0>;
+  backward(u, delta, A, B, C, D, z, deltaBias, checkpoints, gOut, ScanGrads{gu, gDelta, gA, gB, gC, gD, gz}, s);
+}
+

@@ -10,7 +10,7 @@ import { kernelFamily } from '../../backend/index.js';
 
 type F32 = Float32Array;
 
-/** Sizes of a scan, packed at the kernel boundary: [batch, seq, dInner, dState, chunk, deltaSoftplus 0|1]. */
+/** Sizes of a scan. */
 export interface ScanDims {
   batch: number;
   seq: number;
@@ -20,13 +20,9 @@ export interface ScanDims {
   deltaSoftplus: boolean;
 }
 
-export function packScanDims(d: ScanDims): Int32Array {
-  return Int32Array.of(d.batch, d.seq, d.dInner, d.dState, d.chunk, d.deltaSoftplus ? 1 : 0);
-}
-
-function unpack(dims: Int32Array): ScanDims & { chunks: number } {
-  const [batch, seq, dInner, dState, chunk, softplus] = dims;
-  return { batch, seq, dInner, dState, chunk, deltaSoftplus: softplus === 1, chunks: Math.ceil(seq / chunk) };
+/** The sizes as the kernels take them, after their buffers. */
+export function scanSizes(d: ScanDims) {
+  return [d.batch, d.seq, d.dInner, d.dState, d.chunk, d.deltaSoftplus] as const;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -52,9 +48,14 @@ function selectiveScan(
   out: F32,
   last: F32,
   checkpoints: F32 | null,
-  dims: Int32Array,
+  batch: number,
+  T: number,
+  Di: number,
+  N: number,
+  chunk: number,
+  deltaSoftplus: boolean,
 ): void {
-  const { batch, seq: T, dInner: Di, dState: N, chunk, deltaSoftplus, chunks } = unpack(dims);
+  const chunks = Math.ceil(T / chunk);
   const h = new Float64Array(N);
   for (let b = 0; b < batch; b++) {
     for (let c = 0; c < Di; c++) {
@@ -109,9 +110,14 @@ function selectiveScanGrad(
   gC: F32,
   gD: F32,
   gz: F32,
-  dims: Int32Array,
+  batch: number,
+  T: number,
+  Di: number,
+  N: number,
+  chunk: number,
+  deltaSoftplus: boolean,
 ): void {
-  const { batch, seq: T, dInner: Di, dState: N, deltaSoftplus, chunks } = unpack(dims);
+  const chunks = Math.ceil(T / chunk);
   gA.fill(0);
   gB.fill(0);
   gC.fill(0);

@@ -2,7 +2,7 @@
 // kernel runs the recurrence over time for every (batch, channel) at once, and its backward is the reverse
 // scan, recomputing states from checkpoints saved every `chunkSize` steps instead of keeping all of them.
 import { isGradEnabled, record, sumTo, Tensor } from '../../tensor/index.js';
-import { mambaKernels, packScanDims } from './kernels.js';
+import { mambaKernels, scanSizes } from './kernels.js';
 
 export interface SelectiveScanOptions {
   /** Added to delta before the softplus ([dInner]; dt_proj's bias in Mamba). */
@@ -70,7 +70,7 @@ export function selectiveScan(
   if (!Number.isInteger(chunk) || chunk <= 0) {
     throw new Error(`selectiveScan: chunkSize must be a positive integer, got ${chunk}`);
   }
-  const dims = packScanDims({
+  const sizes = scanSizes({
     batch,
     seq,
     dInner,
@@ -97,7 +97,7 @@ export function selectiveScan(
     out,
     last,
     checkpoints,
-    dims,
+    ...sizes,
   );
   const y = record('selectiveScan', new Tensor(out, [batch, seq, dInner]), inputs, (g) => {
     const grads = [u, delta, A, B, C, D, z].map((t) => new Float32Array(t.data.length));
@@ -120,7 +120,7 @@ export function selectiveScan(
       gC,
       gD,
       gz,
-      dims,
+      ...sizes,
     );
     const result = [u, delta, A, B, C, D, z].map((t, i) => t.withData(grads[i]));
     if (bias) result.push(sumTo(result[1], [dInner]));

@@ -1,5 +1,5 @@
 // Pointwise ops with broadcasting. Each op: forward through the backend, then its backward beside it.
-import type { BinaryOp, BroadcastLayout, UnaryOp } from '../../backend/backend.js';
+import { type BinaryOp, stridedDims, type UnaryOp } from '../../backend/backend.js';
 import { backend } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, numel, type Shape, sameShape } from '../shape.js';
@@ -18,13 +18,14 @@ function asTensor(x: Operand): Tensor {
 }
 
 /**
- * Broadcast strides with adjacent dims merged wherever both operands walk them contiguously, so the
- * common cases (same shape, bias over rows, scalar) reach the kernel as one or two flat loops.
+ * The binary kernel's dims: broadcast strides with adjacent dims merged wherever both operands walk them
+ * contiguously, so the common cases (same shape, bias over rows, scalar) reach the kernel as one or two
+ * flat loops.
  */
-export function broadcastLayout(out: Shape, a: Shape, b: Shape): BroadcastLayout {
+export function broadcastDims(out: Shape, a: Shape, b: Shape): Int32Array {
   const as = broadcastStrides(a, out);
   const bs = broadcastStrides(b, out);
-  const layout: BroadcastLayout = { shape: [], aStrides: [], bStrides: [] };
+  const layout = { shape: [] as number[], aStrides: [] as number[], bStrides: [] as number[] };
   for (let d = 0; d < out.length; d++) {
     if (out[d] === 1) continue;
     const last = layout.shape.length - 1;
@@ -40,14 +41,14 @@ export function broadcastLayout(out: Shape, a: Shape, b: Shape): BroadcastLayout
       layout.bStrides.push(bs[d]);
     }
   }
-  return layout;
+  return stridedDims(layout.shape, layout.aStrides, layout.bStrides);
 }
 
 /** Forward only: the broadcast result of a binary op, no graph. */
 function binaryKernel(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const shape = sameShape(a.shape, b.shape) ? a.shape : broadcastShapes(op, a.shape, b.shape);
   const out = uninitialized(numel(shape));
-  backend().binary(op, a.data, b.data, out, broadcastLayout(shape, a.shape, b.shape));
+  backend().binary(op, a.data, b.data, out, broadcastDims(shape, a.shape, b.shape));
   return new Tensor(out, shape);
 }
 

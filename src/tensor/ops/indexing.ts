@@ -1,6 +1,6 @@
 // Indexing with integer tensors: gather/scatter-add (each other's gradient), index-select and embedding,
 // and selection by a mask (where, masked fill).
-import { backend } from '../../backend/index.js';
+import { backend, stridedDims } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import {
   broadcastShapes,
@@ -120,7 +120,7 @@ export function embedding(ids: IntTensor, weight: Tensor): Tensor {
 function broadcastData(t: Tensor, shape: Shape): Float32Array {
   if (t.data.length === numel(shape)) return t.data;
   const out = new Float32Array(numel(shape));
-  backend().copyStrided(t.data, out, [...shape], broadcastStrides(t.shape, shape), 0);
+  backend().copyStrided(t.data, out, stridedDims(shape, broadcastStrides(t.shape, shape)), 0);
   return out;
 }
 

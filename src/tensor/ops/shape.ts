@@ -1,5 +1,5 @@
 // Shape ops. Reshapes share storage (tensors are always contiguous); permute, expand and slices copy.
-import { backend } from '../../backend/index.js';
+import { backend, stridedDims } from '../../backend/index.js';
 import { record } from '../autograd.js';
 import { broadcastStrides, fmt, normalizeDim, numel, sameShape, splitAt, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -70,8 +70,10 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
   backend().copyStrided(
     x.data,
     out,
-    shape,
-    order.map((d) => strides[d]),
+    stridedDims(
+      shape,
+      order.map((d) => strides[d]),
+    ),
     0,
   );
   const inverse = order.map((_, i) => order.indexOf(i));
@@ -98,7 +100,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   });
   if (sameShape(target, x.shape)) return x;
   const out = new Float32Array(numel(target));
-  backend().copyStrided(x.data, out, target, broadcastStrides(x.shape, target), 0);
+  backend().copyStrided(x.data, out, stridedDims(target, broadcastStrides(x.shape, target)), 0);
   return record('expand', new Tensor(out, target), [x], (g) => [sumTo(g, x.shape)]);
 }
 

@@ -6,11 +6,11 @@ import torch
 
 
 class Attention(torch.nn.Module):
-    def __init__(self, dim, heads):
+    def __init__(self, dim, heads, bias=False):
         super().__init__()
         self.heads = heads
-        self.c_attn = torch.nn.Linear(dim, 3 * dim, bias=False)
-        self.c_proj = torch.nn.Linear(dim, dim, bias=False)
+        self.c_attn = torch.nn.Linear(dim, 3 * dim, bias=bias)
+        self.c_proj = torch.nn.Linear(dim, dim, bias=bias)
 
     def forward(self, x):
         b, t, d = x.shape
@@ -22,5 +22,5 @@ class Attention(torch.nn.Module):
         return self.c_proj(y.transpose(1, 2).reshape(b, t, d))
 
 
-def make_layer(dim, heads, settings):
-    return Attention(dim, heads)
+def make_layer(dim, heads, settings, bias=False):
+    return Attention(dim, heads, bias)

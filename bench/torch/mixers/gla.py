@@ -4,9 +4,18 @@
 #   o = (q e^G) S + [(q e^G)(k e^-G)^T, causal] v,    S <- e^G_last S + (k e^(G_last - G))^T v.
 # (Factoring through the chunk start is the textbook form; it needs the decay over a chunk to stay above
 # e^-80 or so in float32, which holds for this gate at init. fla's kernels and ours factor per sub-chunk.)
+# conv_size > 0 adds short convolutions (SiLU) after the q, k, v projections (fla's use_short_conv).
+import importlib.util
+import os
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+# short_conv (silu of a causal depthwise conv1d), shared with the delta-rule peers.
+_spec = importlib.util.spec_from_file_location("deltanet", os.path.join(os.path.dirname(__file__), "deltanet.py"))
+_delta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_delta)
 
 
 def chunk_gla(q, k, v, g, chunk_size):
@@ -29,7 +38,7 @@ def chunk_gla(q, k, v, g, chunk_size):
 
 class GatedLinearAttention(nn.Module):
     def __init__(self, dim, heads, expand_k=0.5, expand_v=1.0, gate_low_rank_dim=16, gate_logit_normalizer=16,
-                 chunk_size=64, eps=1e-5):
+                 chunk_size=64, conv_size=0, eps=1e-5):
         super().__init__()
         self.heads, self.chunk_size, self.eps = heads, chunk_size, eps
         self.gate_logit_normalizer = gate_logit_normalizer
@@ -43,12 +52,21 @@ class GatedLinearAttention(nn.Module):
                                      nn.Linear(gate_low_rank_dim, self.key_dim, bias=True))
         self.o_proj = nn.Linear(self.value_dim, dim, bias=False)
         self.g_norm_weight = nn.Parameter(torch.ones(self.head_v))
+        self.conv_size = conv_size
+        if conv_size:
+            self.q_conv1d = nn.Conv1d(self.key_dim, self.key_dim, conv_size, groups=self.key_dim, bias=False)
+            self.k_conv1d = nn.Conv1d(self.key_dim, self.key_dim, conv_size, groups=self.key_dim, bias=False)
+            self.v_conv1d = nn.Conv1d(self.value_dim, self.value_dim, conv_size, groups=self.value_dim, bias=False)
+
+    def project(self, x, which):
+        y = getattr(self, which + "_proj")(x)
+        return _delta.short_conv(y, getattr(self, which + "_conv1d").weight) if self.conv_size else y
 
     def forward(self, x):
         B, T, _ = x.shape
-        q = self.q_proj(x).view(B, T, self.heads, self.head_k)
-        k = self.k_proj(x).view(B, T, self.heads, self.head_k)
-        v = self.v_proj(x).view(B, T, self.heads, self.head_v)
+        q = self.project(x, "q").view(B, T, self.heads, self.head_k)
+        k = self.project(x, "k").view(B, T, self.heads, self.head_k)
+        v = self.project(x, "v").view(B, T, self.heads, self.head_v)
         gk = F.logsigmoid(self.gk_proj(x)).view(B, T, self.heads, self.head_k) / self.gate_logit_normalizer
         q, k, v, gk = (t.transpose(1, 2) for t in (q, k, v, gk))
         o = chunk_gla(q * self.head_k ** -0.5, k, v, gk, self.chunk_size).transpose(1, 2)
@@ -66,4 +84,5 @@ def make_layer(dim: int, heads: int, settings: dict) -> nn.Module:
         gate_low_rank_dim=int(settings.get("gateLowRankDim", 16)),
         gate_logit_normalizer=settings.get("gateLogitNormalizer", 16),
         chunk_size=int(settings.get("chunkSize", 64)),
+        conv_size=int(settings.get("convSize", 0)),
     )

@@ -2,8 +2,18 @@
 # following fla's LinearAttention defaults (Hadamard feature map, no denominator, RMSNorm per head) and its
 # chunkwise form (fla's chunk_linear_attn): within a chunk a masked q k^T product, across chunks the state
 #   S <- S + k^T v.
+# conv_size > 0 adds short convolutions (SiLU) after the q, k, v projections, as jielong's convSize.
+import importlib.util
+import os
+
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
+
+# short_conv (silu of a causal depthwise conv1d), shared with the delta-rule peers.
+_spec = importlib.util.spec_from_file_location("deltanet", os.path.join(os.path.dirname(__file__), "deltanet.py"))
+_delta = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_delta)
 
 
 class HadamardFeatureMap(nn.Module):
@@ -32,7 +42,7 @@ def chunk_linear_attn(q, k, v, chunk_size):
 
 
 class LinearAttention(nn.Module):
-    def __init__(self, dim, heads, expand_k=1.0, expand_v=1.0, chunk_size=64, eps=1e-5):
+    def __init__(self, dim, heads, expand_k=1.0, expand_v=1.0, chunk_size=64, conv_size=0, eps=1e-5):
         super().__init__()
         self.heads, self.chunk_size, self.eps = heads, chunk_size, eps
         self.key_dim, self.value_dim = int(dim * expand_k), int(dim * expand_v)
@@ -44,12 +54,21 @@ class LinearAttention(nn.Module):
         self.v_proj = nn.Linear(dim, self.value_dim, bias=False)
         self.norm_weight = nn.Parameter(torch.ones(self.head_v))
         self.o_proj = nn.Linear(self.value_dim, dim, bias=False)
+        self.conv_size = conv_size
+        if conv_size:
+            self.q_conv1d = nn.Conv1d(self.key_dim, self.key_dim, conv_size, groups=self.key_dim, bias=False)
+            self.k_conv1d = nn.Conv1d(self.key_dim, self.key_dim, conv_size, groups=self.key_dim, bias=False)
+            self.v_conv1d = nn.Conv1d(self.value_dim, self.value_dim, conv_size, groups=self.value_dim, bias=False)
+
+    def project(self, x, which):
+        y = getattr(self, which + "_proj")(x)
+        return _delta.short_conv(y, getattr(self, which + "_conv1d").weight) if self.conv_size else y
 
     def forward(self, x):
         B, T, _ = x.shape
-        q = self.feature_map_q(self.q_proj(x).view(B, T, self.heads, self.head_k))
-        k = self.feature_map_k(self.k_proj(x).view(B, T, self.heads, self.head_k))
-        v = self.v_proj(x).view(B, T, self.heads, self.head_v)
+        q = self.feature_map_q(self.project(x, "q").view(B, T, self.heads, self.head_k))
+        k = self.feature_map_k(self.project(x, "k").view(B, T, self.heads, self.head_k))
+        v = self.project(x, "v").view(B, T, self.heads, self.head_v)
         q, k, v = (t.transpose(1, 2) for t in (q, k, v))
         o = chunk_linear_attn(q * self.head_k ** -0.5, k, v, self.chunk_size).transpose(1, 2)
         o = o * torch.rsqrt(o.pow(2).mean(-1, keepdim=True) + self.eps) * self.norm_weight
@@ -63,4 +82,5 @@ def make_layer(dim: int, heads: int, settings: dict) -> nn.Module:
         expand_k=settings.get("expandK", 1.0),
         expand_v=settings.get("expandV", 1.0),
         chunk_size=int(settings.get("chunkSize", 64)),
+        conv_size=int(settings.get("convSize", 0)),
     )

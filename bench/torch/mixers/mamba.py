@@ -11,13 +11,14 @@ import torch.nn.functional as F
 
 class Mamba(nn.Module):
     def __init__(
-        self, dim, expand=2, d_state=16, d_conv=4, dt_rank=None, dt_min=0.001, dt_max=0.1, dt_floor=1e-4
+        self, dim, expand=2, d_state=16, d_conv=4, dt_rank=None, dt_min=0.001, dt_max=0.1, dt_floor=1e-4,
+        bias=False,
     ):
         super().__init__()
         self.d_inner = int(expand * dim)
         self.d_state = d_state
         self.dt_rank = dt_rank or math.ceil(dim / 16)
-        self.in_proj = nn.Linear(dim, 2 * self.d_inner, bias=False)
+        self.in_proj = nn.Linear(dim, 2 * self.d_inner, bias=bias)
         self.conv1d = nn.Conv1d(self.d_inner, self.d_inner, d_conv, groups=self.d_inner, padding=d_conv - 1)
         self.x_proj = nn.Linear(self.d_inner, self.dt_rank + 2 * d_state, bias=False)
         self.dt_proj = nn.Linear(self.dt_rank, self.d_inner)
@@ -29,7 +30,7 @@ class Mamba(nn.Module):
         A = torch.arange(1, d_state + 1, dtype=torch.float32).repeat(self.d_inner, 1)
         self.A_log = nn.Parameter(torch.log(A))
         self.D = nn.Parameter(torch.ones(self.d_inner))
-        self.out_proj = nn.Linear(self.d_inner, dim, bias=False)
+        self.out_proj = nn.Linear(self.d_inner, dim, bias=bias)
 
     def forward(self, x):
         seq = x.shape[1]
@@ -56,11 +57,12 @@ def selective_scan(u, delta, A, B, C, D):
     return torch.stack(ys, dim=1) + u * D
 
 
-def make_layer(dim: int, heads: int, settings: dict) -> nn.Module:
+def make_layer(dim: int, heads: int, settings: dict, bias: bool = False) -> nn.Module:
     return Mamba(
         dim,
         expand=settings.get("expand", 2),
         d_state=settings.get("dState", 16),
         d_conv=settings.get("convSize", 4),
         dt_rank=settings.get("dtRank"),
+        bias=bias,
     )

@@ -10,8 +10,8 @@ import torch.nn.functional as F
 def rotate(x, positions, base=10000.0):
     """Rotary embedding, rotate-half form, on x [B, T, H, D]."""
     half = x.shape[-1] // 2
-    freqs = base ** (-torch.arange(half, dtype=torch.float32) / half)
-    angles = positions[:, None].float() * freqs[None, :]
+    freqs = base ** (-torch.arange(half, dtype=x.dtype) / half)
+    angles = positions[:, None].to(x.dtype) * freqs[None, :]
     cos, sin = angles.cos()[None, :, None, :], angles.sin()[None, :, None, :]
     x1, x2 = x[..., :half], x[..., half:]
     return torch.cat([x1 * cos - x2 * sin, x2 * cos + x1 * sin], dim=-1)
@@ -64,6 +64,7 @@ class MultiScaleRetention(nn.Module):
 
 
 def make_layer(dim: int, heads: int, settings: dict) -> nn.Module:
+    assert not settings.get("convSize"), "retnet.py has no short convolutions"
     return MultiScaleRetention(
         dim,
         heads,

@@ -2,7 +2,7 @@
 // signatures are in the kernel table (FAMILIES in kernels.ts), their js versions live with the code that
 // uses them, and the addon exports the native ones as "<family>.<name>". With the native backend active,
 // each function is the native one.
-import { backend } from './index.js';
+import { backend } from './active.js';
 import { FAMILIES, type FamilyName } from './kernels.js';
 import { bind, nativeAddon } from './native.js';
 import type { KernelSpec, Kernels } from './signature.js';

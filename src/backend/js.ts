@@ -1,10 +1,15 @@
 // The reference backend: plain loops, accumulating in float64, written to be read. Every native kernel is
 // tested against these.
-import { type Backend, type BinaryOp, type Gemm, type UnaryOp, unpackDims } from './backend.js';
+import { type Backend, unpackDims } from './backend.js';
 import { jsAttention } from './js-attention.js';
+import type { CORE } from './kernels.js';
 import { BINARY, UNARY } from './scalar.js';
+import type { Kernels } from './signature.js';
 
-function gemm(g: Gemm): void {
+/** Every kernel takes its argument types from the table. */
+type Core = Kernels<typeof CORE>;
+
+const gemm: Core['gemm'] = (g) => {
   const { m, n, k, transA, transB, alpha, beta, a, lda, b, ldb, c, ldc } = g;
   const acc = new Float64Array(n);
   for (let bi = 0; bi < g.batch; bi++) {
@@ -24,7 +29,7 @@ function gemm(g: Gemm): void {
       }
     }
   }
-}
+};
 
 /**
  * Calls visit(offsets, count) once per innermost row of `shape`, where offsets[t] is where operand t's row
@@ -60,7 +65,7 @@ function walkRows(
   }
 }
 
-function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Array, dims: Int32Array): void {
+const binary: Core['binary'] = (op, a, b, out, dims) => {
   const f = BINARY[op];
   const { shape, strides } = unpackDims(dims, 2);
   const last = shape.length - 1;
@@ -70,9 +75,9 @@ function binary(op: BinaryOp, a: Float32Array, b: Float32Array, out: Float32Arra
   walkRows(shape, strides, ([ia, ib], count) => {
     for (let j = 0; j < count; j++) out[o++] = f(a[ia + j * sa], b[ib + j * sb]);
   });
-}
+};
 
-function copyStrided(x: Float32Array, out: Float32Array, dims: Int32Array, offset: number): void {
+const copyStrided: Core['copyStrided'] = (x, out, dims, offset) => {
   const {
     shape,
     strides: [strides],
@@ -83,19 +88,19 @@ function copyStrided(x: Float32Array, out: Float32Array, dims: Int32Array, offse
     const ix = offset + at;
     for (let j = 0; j < count; j++) out[o++] = x[ix + j * s];
   });
-}
+};
 
-function unary(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+const unary: Core['unary'] = (op, x, out) => {
   const { f } = UNARY[op];
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
-}
+};
 
-function unaryGrad(op: UnaryOp, x: Float32Array, gy: Float32Array, gx: Float32Array): void {
+const unaryGrad: Core['unaryGrad'] = (op, x, gy, gx) => {
   const { df } = UNARY[op];
   for (let i = 0; i < x.length; i++) gx[i] = gy[i] * df(x[i]);
-}
+};
 
-function sumAxis(x: Float32Array, out: Float32Array, outer: number, size: number, inner: number): void {
+const sumAxis: Core['sumAxis'] = (x, out, outer, size, inner) => {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let s = 0;
@@ -103,16 +108,9 @@ function sumAxis(x: Float32Array, out: Float32Array, outer: number, size: number
       out[o * inner + i] = s;
     }
   }
-}
+};
 
-function maxAxis(
-  x: Float32Array,
-  out: Float32Array,
-  argmax: Int32Array,
-  outer: number,
-  size: number,
-  inner: number,
-): void {
+const maxAxis: Core['maxAxis'] = (x, out, argmax, outer, size, inner) => {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let best = Number.NEGATIVE_INFINITY;
@@ -129,9 +127,9 @@ function maxAxis(
       argmax[o * inner + i] = at;
     }
   }
-}
+};
 
-function logsumexpAxis(x: Float32Array, out: Float32Array, outer: number, size: number, inner: number): void {
+const logsumexpAxis: Core['logsumexpAxis'] = (x, out, outer, size, inner) => {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let mx = Number.NEGATIVE_INFINITY;
@@ -145,9 +143,9 @@ function logsumexpAxis(x: Float32Array, out: Float32Array, outer: number, size: 
       out[o * inner + i] = mx + Math.log(s);
     }
   }
-}
+};
 
-function cumsumAxis(x: Float32Array, out: Float32Array, outer: number, size: number, inner: number): void {
+const cumsumAxis: Core['cumsumAxis'] = (x, out, outer, size, inner) => {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       let s = 0;
@@ -158,7 +156,7 @@ function cumsumAxis(x: Float32Array, out: Float32Array, outer: number, size: num
       }
     }
   }
-}
+};
 
 function rowLogSumExp(x: Float32Array, base: number, cols: number): number {
   let mx = Number.NEGATIVE_INFINITY;
@@ -169,70 +167,56 @@ function rowLogSumExp(x: Float32Array, base: number, cols: number): number {
   return mx + Math.log(s);
 }
 
-function softmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+const softmax: Core['softmax'] = (x, out, rows, cols) => {
   for (let r = 0; r < rows; r++) {
     const lse = rowLogSumExp(x, r * cols, cols);
     for (let j = 0; j < cols; j++) out[r * cols + j] = Math.exp(x[r * cols + j] - lse);
   }
-}
+};
 
 // dx = y * (gy - sum(gy * y)): the softmax Jacobian applied to gy.
-function softmaxGrad(y: Float32Array, gy: Float32Array, gx: Float32Array, rows: number, cols: number): void {
+const softmaxGrad: Core['softmaxGrad'] = (y, gy, gx, rows, cols) => {
   for (let r = 0; r < rows; r++) {
     let dot = 0;
     for (let j = 0; j < cols; j++) dot += gy[r * cols + j] * y[r * cols + j];
     for (let j = 0; j < cols; j++) gx[r * cols + j] = y[r * cols + j] * (gy[r * cols + j] - dot);
   }
-}
+};
 
-function logSoftmax(x: Float32Array, out: Float32Array, rows: number, cols: number): void {
+const logSoftmax: Core['logSoftmax'] = (x, out, rows, cols) => {
   for (let r = 0; r < rows; r++) {
     const lse = rowLogSumExp(x, r * cols, cols);
     for (let j = 0; j < cols; j++) out[r * cols + j] = x[r * cols + j] - lse;
   }
-}
+};
 
 // dx = gy - softmax(x) * sum(gy), with softmax(x) = exp(y).
-function logSoftmaxGrad(
-  y: Float32Array,
-  gy: Float32Array,
-  gx: Float32Array,
-  rows: number,
-  cols: number,
-): void {
+const logSoftmaxGrad: Core['logSoftmaxGrad'] = (y, gy, gx, rows, cols) => {
   for (let r = 0; r < rows; r++) {
     let sum = 0;
     for (let j = 0; j < cols; j++) sum += gy[r * cols + j];
     for (let j = 0; j < cols; j++) gx[r * cols + j] = gy[r * cols + j] - Math.exp(y[r * cols + j]) * sum;
   }
-}
+};
 
-function crossEntropy(
-  logits: Float32Array,
-  targets: Int32Array,
-  rows: number,
-  cols: number,
-  ignoreIndex: number,
-  loss: Float32Array,
-  lse: Float32Array,
-): void {
+const crossEntropy: Core['crossEntropy'] = (logits, targets, rows, cols, ignoreIndex, loss, lse) => {
   for (let r = 0; r < rows; r++) {
     lse[r] = rowLogSumExp(logits, r * cols, cols);
     const t = targets[r];
     loss[r] = t === ignoreIndex ? 0 : lse[r] - logits[r * cols + t];
   }
-}
+};
 
-function crossEntropyGrad(
-  logits: Float32Array,
-  targets: Int32Array,
-  lse: Float32Array,
-  gLoss: Float32Array,
-  rows: number,
-  cols: number,
-  ignoreIndex: number,
-  gx: Float32Array,
-): void {
+const crossEntropyGrad: Core['crossEntropyGrad'] = (
+  logits,
+  targets,
+  lse,
+  gLoss,
+  rows,
+  cols,
+  ignoreIndex,
+  gx,
+) => {
   for (let r = 0; r < rows; r++) {
     const t = targets[r];
     for (let j = 0; j < cols; j++) {
@@ -240,19 +224,9 @@ function crossEntropyGrad(
       gx[r * cols + j] = t === ignoreIndex ? 0 : gLoss[r] * (p - (j === t ? 1 : 0));
     }
   }
-}
+};
 
-function layerNorm(
-  x: Float32Array,
-  weight: Float32Array | null,
-  bias: Float32Array | null,
-  rows: number,
-  cols: number,
-  eps: number,
-  out: Float32Array,
-  mean: Float32Array,
-  rstd: Float32Array,
-): void {
+const layerNorm: Core['layerNorm'] = (x, weight, bias, rows, cols, eps, out, mean, rstd) => {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let mu = 0;
@@ -269,21 +243,10 @@ function layerNorm(
       out[base + j] = xhat * (weight ? weight[j] : 1) + (bias ? bias[j] : 0);
     }
   }
-}
+};
 
 // With xhat = (x - mean) * rstd and g = gy * weight: dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
-function layerNormGrad(
-  x: Float32Array,
-  weight: Float32Array | null,
-  mean: Float32Array,
-  rstd: Float32Array,
-  gy: Float32Array,
-  rows: number,
-  cols: number,
-  gx: Float32Array,
-  gw: Float32Array | null,
-  gb: Float32Array | null,
-): void {
+const layerNormGrad: Core['layerNormGrad'] = (x, weight, mean, rstd, gy, rows, cols, gx, gw, gb) => {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let meanG = 0;
@@ -304,17 +267,9 @@ function layerNormGrad(
       gx[base + j] = rstd[r] * (g - meanG - xhat * meanGX);
     }
   }
-}
+};
 
-function rmsNorm(
-  x: Float32Array,
-  weight: Float32Array | null,
-  rows: number,
-  cols: number,
-  eps: number,
-  out: Float32Array,
-  rstd: Float32Array,
-): void {
+const rmsNorm: Core['rmsNorm'] = (x, weight, rows, cols, eps, out, rstd) => {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     let ms = 0;
@@ -323,19 +278,10 @@ function rmsNorm(
     rstd[r] = rs;
     for (let j = 0; j < cols; j++) out[base + j] = x[base + j] * rs * (weight ? weight[j] : 1);
   }
-}
+};
 
 // With g = gy * weight: dx = rstd * (g - x * rstd^2 * mean(g * x)).
-function rmsNormGrad(
-  x: Float32Array,
-  weight: Float32Array | null,
-  rstd: Float32Array,
-  gy: Float32Array,
-  rows: number,
-  cols: number,
-  gx: Float32Array,
-  gw: Float32Array | null,
-): void {
+const rmsNormGrad: Core['rmsNormGrad'] = (x, weight, rstd, gy, rows, cols, gx, gw) => {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
     const rs = rstd[r];
@@ -350,21 +296,10 @@ function rmsNormGrad(
       gx[base + j] = rs * (g - x[base + j] * rs * rs * meanGX);
     }
   }
-}
+};
 
 // torch.optim.AdamW: decay the weights, then the bias-corrected Adam step.
-function adamw(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  lr: number,
-  beta1: number,
-  beta2: number,
-  eps: number,
-  weightDecay: number,
-  step: number,
-): void {
+const adamw: Core['adamw'] = (p, g, m, v, lr, beta1, beta2, eps, weightDecay, step) => {
   const c1 = 1 - beta1 ** step;
   const c2 = 1 - beta2 ** step;
   for (let i = 0; i < p.length; i++) {
@@ -373,7 +308,7 @@ function adamw(
     v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i];
     p[i] -= (lr * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
   }
-}
+};
 
 export const jsBackend: Backend = {
   name: 'js',

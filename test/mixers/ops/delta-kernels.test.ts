@@ -1,6 +1,6 @@
 // The native delta-rule kernels (native/src/mixers/delta.cc) against their js oracles, on awkward sizes
 // (partial last chunks, K != V, odd widths), with and without gating, on 1 and 2 threads. (The short
-// convolution is shared with Mamba and tested in causal-conv1d.test.ts.)
+// convolution is shared with Mamba and tested in conv.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { nativeAvailable, setNumThreads } from '../../../src/backend/index.js';

@@ -1,9 +1,10 @@
 // The depthwise causal conv1d with an optional SiLU (causal_conv1d_fn of Dao-AILab's causal-conv1d, which
 // mamba and flash-linear-attention both call) as one fused op, and the Conv1d module that holds its
 // parameters under PyTorch's names and layout. Mamba puts it in front of its scan, DeltaNet and Gated
-// DeltaNet in front of q, k and v (fla's ShortConvolution).
+// DeltaNet in front of q, k and v (fla's ShortConvolution), and the linear-attention family when asked.
+// Under withNaiveOps the op runs naive.ts's shifted copies instead of the kernels.
 import { Module, uniform } from '../../../nn/index.js';
-import { type Generator, record, reshape, silu, Tensor } from '../../../tensor/index.js';
+import { type Generator, record, reshape, silu as siluOp, Tensor } from '../../../tensor/index.js';
 import { naiveOps } from '../form.js';
 import { convKernels } from './kernels.js';
 import { naiveCausalConv1d } from './naive.js';
@@ -44,19 +45,28 @@ export function causalConv1d(
       `causalConv1d: window holds ${window.length} values, expected batch * (width - 1) * channels = ${batch * (width - 1) * channels}`,
     );
   }
-  const withSilu = options.activation === 'silu';
+  const silu = options.activation === 'silu';
   // The backward reads the window as it was before this call moves it on.
   const before = window?.slice() ?? null;
-  if (naiveOps()) {
-    const past = before && new Tensor(before, [batch, width - 1, channels]);
-    const pre = naiveCausalConv1d(x, weight, bias, past ?? undefined);
-    if (window) slideWindow(window, x.data, batch, seq, channels, width - 1);
-    return withSilu ? silu(pre) : pre;
-  }
+  const out = naiveOps()
+    ? naive(x, weight, bias, before && new Tensor(before, [batch, width - 1, channels]), silu)
+    : fused(x, weight, bias, before, silu);
+  if (window) slideWindow(window, x.data, batch, seq, channels, width - 1);
+  return out;
+}
+
+function naive(x: Tensor, weight: Tensor, bias: Tensor | null, before: Tensor | null, silu: boolean): Tensor {
+  const pre = naiveCausalConv1d(x, weight, bias, before ?? undefined);
+  return silu ? siluOp(pre) : pre;
+}
+
+/** The kernels, forward and backward; `before` is the window before x (null: zeros). */
+function fused(x: Tensor, weight: Tensor, bias: Tensor | null, before: Float32Array | null, silu: boolean) {
+  const [batch, seq, channels] = x.shape;
+  const width = weight.shape[1];
   const k = convKernels();
   const out = new Float32Array(x.data.length);
-  k.causalConv1d(x.data, weight.data, bias?.data ?? null, before, out, batch, seq, channels, width, withSilu);
-  if (window) slideWindow(window, x.data, batch, seq, channels, width - 1);
+  k.causalConv1d(x.data, weight.data, bias?.data ?? null, before, out, batch, seq, channels, width, silu);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('causalConv1d', x.withData(out), inputs, (g) => {
     const gx = new Float32Array(x.data.length);
@@ -75,7 +85,7 @@ export function causalConv1d(
       seq,
       channels,
       width,
-      withSilu,
+      silu,
     );
     const grads = [x.withData(gx), weight.withData(gw)];
     if (bias && gb) grads.push(bias.withData(gb));

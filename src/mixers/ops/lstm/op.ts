@@ -1,5 +1,6 @@
 // The LSTM recurrence over a whole sequence as one autograd op: one kernel call forward, one BPTT kernel
-// call backward (plus a GEMM for dW_hh), instead of a dozen small ops per timestep.
+// call backward (plus a GEMM for dW_hh), instead of a dozen small ops per timestep (which is naive.ts, the
+// form it runs under withNaiveOps).
 import { backend } from '../../../backend/index.js';
 import { record, reshape, slice, Tensor } from '../../../tensor/index.js';
 import { naiveOps } from '../form.js';

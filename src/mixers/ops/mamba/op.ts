@@ -1,6 +1,7 @@
 // The selective scan as one autograd op (selective_scan_fn of state-spaces/mamba, channels-last): a fused
 // kernel runs the recurrence over time for every (batch, channel) at once, and its backward is the reverse
 // scan, recomputing states from checkpoints saved every `chunkSize` steps instead of keeping all of them.
+// Under withNaiveOps it runs naive.ts's step-by-step scan instead.
 import { isGradEnabled, record, sumTo, Tensor } from '../../../tensor/index.js';
 import { naiveOps } from '../form.js';
 import { mambaKernels, packScanDims } from './kernels.js';

@@ -56,6 +56,12 @@ export function layerSuite(kind: DeltaKind): void {
       assert.ok(silent.data.every((v) => v === 0));
     });
 
+    test('the state holds the memory and the last convSize - 1 inputs of each convolution, nothing more', () => {
+      const layer = deltaLayer(kind, 16, { convSize: 3 });
+      const { heads: H, headKDim: K, headVDim: V } = layer.initState(1, 1);
+      assert.equal(layer.initState(2, 1000).bytes(), 4 * 2 * (H * K * V + 2 * H * (2 * K + V)));
+    });
+
     test('bad settings and inputs are named', () => {
       assert.throws(
         () => deltaLayer(kind, 16, { convSize: 0 }),

@@ -4,7 +4,16 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createMixer, type MixerSettings, type MixerState } from '../../src/mixers/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
-import { fromArray, Generator, randn, type Tensor } from '../../src/tensor/index.js';
+import {
+  fromArray,
+  Generator,
+  linear,
+  noGrad,
+  randn,
+  slice,
+  split,
+  type Tensor,
+} from '../../src/tensor/index.js';
 import { assertClose, backends, withBackend } from '../helpers.js';
 import { mixerConformance } from './conformance.js';
 
@@ -144,4 +153,28 @@ describe('mamba: hooks', () => {
     hooked.backward(randn(hooked.shape, { generator: new Generator(3) }));
     assert.ok(layer.dt_proj.bias?.grad?.data.some((v) => v !== 0));
   });
+});
+
+describe('mamba: the generation state', () => {
+  test('holds the SSM state and the last d_conv - 1 inputs of the conv (zeros before the first token)', () =>
+    noGrad(() => {
+      const layer = mamba(8, { dState: 4 });
+      const keep = layer.dConv - 1;
+      for (const seq of [2, 9]) {
+        const x = randn([2, seq, 8], { generator: new Generator(seq) });
+        const state = layer.initState(2, seq);
+        layer.forward(x, ctx(state));
+        const inputs = split(linear(x, layer.in_proj.weight, layer.in_proj.bias), layer.dInner, 2)[0];
+        const expected = new Float32Array(2 * keep * layer.dInner);
+        const last = slice(inputs, 1, Math.max(0, seq - keep), seq);
+        const rows = last.shape[1];
+        for (let b = 0; b < 2; b++)
+          expected.set(
+            last.data.subarray(b * rows * layer.dInner, (b + 1) * rows * layer.dInner),
+            (b * keep + keep - rows) * layer.dInner,
+          );
+        assertClose(state.conv, expected, 1e-6, `seq ${seq}: conv window`);
+        assert.equal(state.bytes(), 4 * 2 * layer.dInner * (layer.dState + keep));
+      }
+    }));
 });

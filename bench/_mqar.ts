@@ -7,7 +7,7 @@
 // on their own, so two processes do nearly twice the work of one process on two threads.
 import { fork } from 'node:child_process';
 import { type MqarOptions, mqarBatch } from '../src/data/index.js';
-import type { MixerKind } from '../src/model/index.js';
+import type { MixerKind, MixerSettingsByKind } from '../src/mixers/index.js';
 import { crossEntropy, Generator, noGrad } from '../src/tensor/index.js';
 import { clipGradNorm, cosineLr, DEFAULT_TRAIN_OPTIONS, makeOptimizer } from '../src/train/index.js';
 import { smallModel } from './_mixers.js';
@@ -16,7 +16,7 @@ export interface Cell {
   kind: MixerKind;
   width: number;
   heads: number;
-  mixerOptions: Record<string, number>;
+  mixerOptions: MixerSettingsByKind;
   /** The tasks training takes turns over, and recall is measured on. */
   tasks: MqarOptions[];
   /** Queries per step: each task's batch holds queries / pairs sequences. */

@@ -4,7 +4,7 @@
 // that position (attention: the cache filled with keys and values; recurrent: the state is position-free)
 // and the next tokens are timed one at a time. Writes out/bench/decode.svg; --contexts, --mixers, --width.
 import { join } from 'node:path';
-import type { MixerKind } from '../src/model/index.js';
+import type { MixerKind } from '../src/mixers/index.js';
 import { lineChart, writeSvg } from '../src/plot/index.js';
 import { Generator, IntTensor, noGrad } from '../src/tensor/index.js';
 import { mixersToRun, outputDir, smallModel } from './_mixers.js';

@@ -8,7 +8,8 @@
 // Options: --data FILE (default the built-in corpus), --iters 600, --mixers, --layers 4, --width 128, --conv 0.
 import { join } from 'node:path';
 import { generateCorpus, generateWorld, readTextFile, trainValSplit } from '../src/data/index.js';
-import type { LanguageModel, MixerKind } from '../src/model/index.js';
+import type { MixerKind } from '../src/mixers/index.js';
+import type { LanguageModel } from '../src/model/index.js';
 import { lineChart, writeSvg } from '../src/plot/index.js';
 import { CharTokenizer } from '../src/tokenizer/index.js';
 import { DEFAULT_TRAIN_OPTIONS, train } from '../src/train/index.js';
@@ -37,7 +38,7 @@ const build = (kind: MixerKind, width: number) =>
     layers,
     heads,
     blockSize,
-    mixerOptions: SHORT_CONV_KINDS.includes(kind) ? { convSize: conv } : {},
+    mixerOptions: SHORT_CONV_KINDS.includes(kind) ? { [kind]: { convSize: conv } } : {},
   });
 
 /** The width (a multiple of 16, so heads stay even) whose model has the parameter count nearest the target. */

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { setNumThreads } from '../src/backend/index.js';
-import { MIXERS } from '../src/mixers/index.js';
+import { createMixer } from '../src/mixers/index.js';
 import { HookContext, rotaryTable } from '../src/nn/index.js';
 import { Generator, mul, randn, sum } from '../src/tensor/index.js';
 import { alternate, windowOptions } from './_compare.js';
@@ -29,7 +29,7 @@ await withPeer(threads, notes, async (peer: TorchPeer | null) => {
     const layerPeer = existsSync(peerFile) ? peer : null;
     for (const seq of seqs) {
       const g = new Generator(0);
-      const layer = MIXERS[kind]({
+      const layer = createMixer(kind, {
         dim,
         name: 'bench',
         heads,
@@ -38,7 +38,6 @@ await withPeer(threads, notes, async (peer: TorchPeer | null) => {
         projStd: 0.02,
         rotary: rotaryTable(dim / heads, seq),
         generator: g,
-        settings: {},
       });
       const x = randn([batch, seq, dim], { generator: g, requiresGrad: true });
       const w = randn([batch, seq, dim], { generator: g });

@@ -18,7 +18,7 @@
 // DeltaNet and Mamba at lr 1e-3, pairs 8 and 32.
 // Options: --steps, --lrs, --pairs, --mixers, --conv (0: no short convolutions), --jobs.
 import { join } from 'node:path';
-import type { MixerKind } from '../src/model/index.js';
+import type { MixerKind, MixerSettingsByKind } from '../src/mixers/index.js';
 import { lineChart, writeSvg } from '../src/plot/index.js';
 import { mixersToRun, outputDir } from './_mixers.js';
 import { type Cell, type CellResult, runCells } from './_mqar.js';
@@ -35,14 +35,14 @@ const WIDTH = 64;
 const HEADS = 2;
 
 /** Settings that give every matrix memory 2 heads x 32 x 32 floats per layer at width 64. */
-function settings(kind: MixerKind): Record<string, number> {
-  const table: Partial<Record<MixerKind, Record<string, number>>> = {
+function settings(kind: MixerKind): MixerSettingsByKind {
+  const table: MixerSettingsByKind = {
     'linear-attention': { convSize: conv },
     retnet: { convSize: conv, expandV: 1 },
     gla: { convSize: conv, expandK: 1 },
     'gated-deltanet': { expandV: 1 },
   };
-  return table[kind] ?? {};
+  return table[kind] ? { [kind]: table[kind] } : {};
 }
 
 const mixers =

@@ -2,13 +2,8 @@
 import { existsSync } from 'node:fs';
 import { setNumThreads } from '../backend/index.js';
 import { readTextFile } from '../data/index.js';
-import {
-  LanguageModel,
-  MIXER_KINDS,
-  type MixerKind,
-  type ModelConfigInput,
-  makeConfig,
-} from '../model/index.js';
+import { MIXER_KINDS, type MixerKind } from '../mixers/index.js';
+import { LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import {
   type Checkpoint,
@@ -23,6 +18,12 @@ import { duration, num, oneOf, type Parsed, parse, str } from './args.js';
 import { buildTokenizer, describe, loadText, type TextSource, tokenStreams } from './dataset.js';
 import { lossSample } from './loss-sample.js';
 
+/** The mixer kinds as the help lists them: wrapped to the help's width, indented under --mixer. */
+const MIXER_LIST = `${MIXER_KINDS.join(', ')} (default attention)`.replace(
+  /(.{1,70})(, |$)/g,
+  (_, line, comma) => (comma ? `${line},\n${' '.repeat(25)}` : line),
+);
+
 const USAGE = `usage: jielong train [options]
 
 Trains a decoder-only language model and writes checkpoints to --out.
@@ -34,8 +35,8 @@ data:
   --vocab-size N         BPE vocabulary size (default 512)
 model:
   --preset gpt2|llama    block style (default gpt2)
-  --mixer KIND[,KIND]    sequence mixer, one for all layers or one per layer: attention, lstm,
-                         linear-attention, retnet, gla, mamba, deltanet, gated-deltanet (default attention)
+  --mixer KIND[,KIND]    sequence mixer, one for all layers or one per layer (settings: --config):
+                         ${MIXER_LIST}
   --config FILE          model config JSON (fields of ModelConfig) applied over the preset
   --n-layer N --n-head N --n-embd N --block-size N --dropout P   (defaults 4, 4, 128, 64, 0)
 training:

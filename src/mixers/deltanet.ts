@@ -4,28 +4,59 @@
 //   o_t = S_t^T q_t / sqrt(K)
 // which is one gradient step of size beta_t on L(S) = ||S^T k_t - v_t||^2 / 2. q, k, v come through short
 // causal convolutions with SiLU, q and k are L2-normalised, beta_t = sigmoid(b_proj x_t); the output of
-// each head is RMS-normalised (o_norm) before o_proj. Chunkwise form and kernels: ./delta/ops.ts.
-// Settings (mixerOptions): convSize (4), chunkSize (64). Head dim: width / heads for keys and values.
-import { RMSNorm } from '../nn/index.js';
-import type { Tensor } from '../tensor/index.js';
-import { DeltaRuleMixer } from './delta/base.js';
+// each head is RMS-normalised (o_norm) before o_proj. Chunkwise form and kernels: ops/delta/.
+// Head dim: width / heads for keys and values.
+import { type Linear, Module, RMSNorm } from '../nn/index.js';
+import { sigmoid, type Tensor } from '../tensor/index.js';
+import type { Mixer, MixerContext } from './mixer.js';
+import type { CausalConv1d } from './ops/conv/op.js';
+import { DELTA_RULE_SETTINGS, DeltaRuleCore } from './ops/delta/layer.js';
+import type { DeltaRuleState } from './ops/delta/state.js';
 import type { MixerOptions } from './options.js';
+import type { Settings, SettingsSpec } from './settings.js';
 
-export class DeltaNet extends DeltaRuleMixer {
+/** Settings (mixerOptions.deltanet): convSize (4), chunkSize (64). */
+export const DELTANET_SETTINGS = DELTA_RULE_SETTINGS satisfies SettingsSpec;
+
+export class DeltaNet extends Module implements Mixer {
+  readonly q_proj: Linear;
+  readonly k_proj: Linear;
+  readonly v_proj: Linear;
+  readonly b_proj: Linear;
+  readonly q_conv1d: CausalConv1d;
+  readonly k_conv1d: CausalConv1d;
+  readonly v_conv1d: CausalConv1d;
+  readonly o_proj: Linear;
   readonly o_norm: RMSNorm;
+  private readonly core: DeltaRuleCore;
 
-  constructor(options: MixerOptions) {
-    const { dim, heads } = options;
+  constructor(o: MixerOptions<Settings<typeof DELTANET_SETTINGS>>) {
+    super();
+    const { dim, heads } = o;
     if (dim % heads !== 0) throw new Error(`deltanet: width ${dim} is not divisible by ${heads} heads`);
-    super('deltanet', options, { heads, headKDim: dim / heads, headVDim: dim / heads });
-    this.o_norm = new RMSNorm(this.headVDim, 1e-5);
+    const D = dim / heads;
+    const c = new DeltaRuleCore('deltanet', o, { heads, headKDim: D, headVDim: D });
+    this.core = c;
+    this.q_proj = c.linear(o, dim, dim, o.std);
+    this.k_proj = c.linear(o, dim, dim, o.std);
+    this.v_proj = c.linear(o, dim, dim, o.std);
+    this.b_proj = c.linear(o, dim, heads, o.std);
+    this.q_conv1d = c.shortConv(o, dim);
+    this.k_conv1d = c.shortConv(o, dim);
+    this.v_conv1d = c.shortConv(o, dim);
+    this.o_proj = c.linear(o, dim, dim, o.projStd);
+    this.o_norm = new RMSNorm(D, 1e-5);
   }
 
-  protected logDecay(): null {
-    return null;
+  initState(batch: number, _capacity: number): DeltaRuleState {
+    return this.core.initState(batch);
   }
 
-  protected outputNorm(o: Tensor): Tensor {
-    return this.o_norm.forward(o);
+  forward(x: Tensor, ctx: MixerContext): Tensor {
+    const c = this.core;
+    const { q, k, v } = c.qkv(x, this, ctx);
+    const beta = c.hook(ctx.hooks, 'hook_beta', sigmoid(this.b_proj.forward(x)));
+    const o = c.mix(q, k, v, beta, null, ctx);
+    return this.o_proj.forward(c.merge(this.o_norm.forward(o)));
   }
 }

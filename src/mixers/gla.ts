@@ -6,16 +6,24 @@
 //   out = o_proj(RMSNorm(o) * swish(g))                                 (RMSNorm per head)
 // Dividing the logsigmoid by 16 keeps alpha_t near 1 (sigmoid(0)^(1/16) = 0.958 at init), so the state
 // starts with a memory of tens of steps and the gate learns to shorten or lengthen it.
-// Chunkwise training form and recurrence: gla/kernels.ts, with the per-key decay log alpha_t.
+// Chunkwise training form and recurrence: ops/gla/, with the per-key decay log alpha_t.
 // Hook points: hook_q, hook_k [B, T, H, K], hook_v [B, T, H, V], hook_gk [B, T, H, K] (log alpha),
 // hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm } from '../nn/index.js';
 import { mul, neg, softplus, type Tensor } from '../tensor/index.js';
-import type { CausalConv1d } from './conv/causal-conv1d.js';
-import { GlaCore, setting } from './gla/layer.js';
-import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
+import type { CausalConv1d } from './ops/conv/op.js';
+import { GlaCore, glaSettings } from './ops/gla/layer.js';
+import type { GlaState } from './ops/gla/state.js';
 import type { MixerOptions } from './options.js';
+import { positive, positiveInt, type Settings, type SettingsSpec } from './settings.js';
+
+/** Settings (mixerOptions.gla), fla's defaults: keys half the width; a rank-16 gate, its logit / 16. */
+export const GLA_SETTINGS = {
+  ...glaSettings(0.5, 1),
+  gateLowRankDim: positiveInt(16),
+  gateLogitNormalizer: positive(16),
+} satisfies SettingsSpec;
 
 export class GatedLinearAttention extends Module implements Mixer {
   readonly q_proj: Linear;
@@ -32,16 +40,13 @@ export class GatedLinearAttention extends Module implements Mixer {
   private readonly core: GlaCore;
   private readonly gateLogitNormalizer: number;
 
-  /**
-   * Settings (mixerOptions): expandK 0.5, expandV 1, gateLowRankDim 16, gateLogitNormalizer 16,
-   * chunkSize 64, convSize 0 (fla's use_short_conv off). Projections have no bias (the gate's second layer has one), as fla's.
-   */
-  constructor(o: MixerOptions) {
+  /** Projections have no bias (the gate's second layer has one), as fla's. */
+  constructor(o: MixerOptions<Settings<typeof GLA_SETTINGS>>) {
     super();
-    const c = new GlaCore(o, { mixer: 'gla', expandK: 0.5, expandV: 1 });
+    const c = new GlaCore('gla', o);
     this.core = c;
-    const rank = setting('gla', o.settings, 'gateLowRankDim', 16);
-    this.gateLogitNormalizer = setting('gla', o.settings, 'gateLogitNormalizer', 16);
+    const rank = o.settings.gateLowRankDim;
+    this.gateLogitNormalizer = o.settings.gateLogitNormalizer;
     const init = { bias: false, std: o.std, generator: o.generator };
     this.q_proj = new Linear(o.dim, c.keyDim, init);
     this.k_proj = new Linear(o.dim, c.keyDim, init);

@@ -1,18 +1,34 @@
 // The sequence mixers: attention and its recurrent competitors, each with its generation state.
-export { type AttentionOptions, CausalSelfAttention, KVCache } from './attention.js';
-export { CausalConv1d, causalConv1d } from './conv/causal-conv1d.js';
-export { chunkDeltaRule, recurrentDeltaRule } from './delta/ops.js';
-export { DeltaRuleState } from './delta/state.js';
+export { CausalSelfAttention } from './attention.js';
 export { DeltaNet } from './deltanet.js';
 export { GatedDeltaNet } from './gated-deltanet.js';
-export { chunkGla, type Decay, recurrentGla } from './gla/op.js';
-export { GlaState } from './gla/state.js';
 export { GatedLinearAttention } from './gla.js';
 export { HadamardFeatureMap, LinearAttention } from './linear-attention.js';
-export { LSTM, LSTMState } from './lstm.js';
-export { selectiveScan } from './mamba/selective-scan.js';
-export { Mamba, MambaState } from './mamba.js';
+export { LSTM } from './lstm.js';
+export { Mamba } from './mamba.js';
 export type { Mixer, MixerContext, MixerState } from './mixer.js';
-export type { MixerOptions } from './options.js';
-export { MIXERS } from './registry.js';
+export { KVCache } from './ops/attention/state.js';
+export { CausalConv1d, causalConv1d } from './ops/conv/op.js';
+export { chunkDeltaRule, recurrentDeltaRule } from './ops/delta/op.js';
+export { DeltaRuleState } from './ops/delta/state.js';
+export { withNaiveOps } from './ops/form.js';
+export { chunkGla, type Decay, recurrentGla } from './ops/gla/op.js';
+export { GlaState } from './ops/gla/state.js';
+export { lstmScan } from './ops/lstm/op.js';
+export { LSTMState } from './ops/lstm/state.js';
+export { selectiveScan } from './ops/mamba/op.js';
+export { MambaState } from './ops/mamba/state.js';
+export type { LayerOptions, LayerShape, MixerOptions } from './options.js';
+export {
+  checkMixerSettings,
+  createMixer,
+  isMixerKind,
+  MIXER_KINDS,
+  MIXERS,
+  type MixerKind,
+  type MixerOf,
+  type MixerSettings,
+  type MixerSettingsByKind,
+  settingNames,
+} from './registry.js';
 export { RetNet } from './retnet.js';

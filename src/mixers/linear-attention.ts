@@ -6,26 +6,30 @@
 // phi is fla's default feature map, the learned elementwise product ("Hadamard") map
 // phi(x) = (x W_1 + b_1) * (x W_2 + b_2), one for queries and one for keys, shared by the heads. As fla's
 // default (do_feature_map_norm=False) there is no q.sum(k) denominator: the per-head RMSNorm keeps the
-// output's scale instead. Chunkwise training form and recurrence: gla/kernels.ts, with decay 1.
+// output's scale instead. Chunkwise training form and recurrence: ops/gla/, with decay 1.
 // The memory is a sum, so the output at t is the same whatever order the earlier tokens came in: the layer
-// alone cannot tell which token came just before (fla's layer has no positions). mixerOptions.convSize
+// alone cannot tell which token came just before (fla's layer has no positions). The setting convSize
 // adds short convolutions after the q, k, v projections (GLA's and RetNet's option in fla; Zoology's Based
 // pairs linear attention with one), which give it that order.
 // Hook points: hook_q, hook_k [B, T, H, K] (after phi), hook_v [B, T, H, V], hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm } from '../nn/index.js';
 import { mul, type Tensor } from '../tensor/index.js';
-import type { CausalConv1d } from './conv/causal-conv1d.js';
-import { GlaCore } from './gla/layer.js';
-import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
-import type { MixerOptions } from './options.js';
+import type { CausalConv1d } from './ops/conv/op.js';
+import { GlaCore, glaSettings } from './ops/gla/layer.js';
+import type { GlaState } from './ops/gla/state.js';
+import type { LayerOptions, MixerOptions } from './options.js';
+import type { Settings, SettingsSpec } from './settings.js';
+
+/** Settings (mixerOptions['linear-attention']), fla's defaults. */
+export const LINEAR_ATTENTION_SETTINGS = glaSettings(1, 1) satisfies SettingsSpec;
 
 /** phi(x) = layer1(x) * layer2(x) on the last dim (fla's HadamardFeatureMap). */
 export class HadamardFeatureMap extends Module {
   readonly layer1: Linear;
   readonly layer2: Linear;
 
-  constructor(headDim: number, o: MixerOptions) {
+  constructor(headDim: number, o: LayerOptions) {
     super();
     this.layer1 = new Linear(headDim, headDim, { std: o.std, generator: o.generator });
     this.layer2 = new Linear(headDim, headDim, { std: o.std, generator: o.generator });
@@ -49,13 +53,10 @@ export class LinearAttention extends Module implements Mixer {
   readonly o_proj: Linear;
   private readonly core: GlaCore;
 
-  /**
-   * Settings (mixerOptions): expandK 1, expandV 1, chunkSize 64, convSize 0. Projections have no bias, as
-   * fla's.
-   */
-  constructor(o: MixerOptions) {
+  /** Projections have no bias, as fla's. */
+  constructor(o: MixerOptions<Settings<typeof LINEAR_ATTENTION_SETTINGS>>) {
     super();
-    const c = new GlaCore(o, { mixer: 'linear-attention', expandK: 1, expandV: 1 });
+    const c = new GlaCore('linear-attention', o);
     this.core = c;
     const init = { bias: false, std: o.std, generator: o.generator };
     this.feature_map_q = new HadamardFeatureMap(c.headK, o);

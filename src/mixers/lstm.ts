@@ -15,24 +15,17 @@
 // kernel (lstmScan: forward keeps the gates and cells, backward is BPTT in reverse), spread over the batch.
 // Generation carries (h, c), a constant-size state, and runs the same kernel on the new tokens.
 //
-// Settings: lstmHidden (hidden size H, default dim).
 import { Linear, Module, uniform } from '../nn/index.js';
 import { add, linear, type Tensor, zeros } from '../tensor/index.js';
-import { lstmScan } from './lstm/scan.js';
-import type { Mixer, MixerContext, MixerState } from './mixer.js';
+import { hookNames, stateOf } from './layer.js';
+import type { Mixer, MixerContext } from './mixer.js';
+import { lstmScan } from './ops/lstm/op.js';
+import { LSTMState } from './ops/lstm/state.js';
 import type { MixerOptions } from './options.js';
+import { positiveInt, type Settings, type SettingsSpec } from './settings.js';
 
-/** The recurrent state (h, c), each [batch, hidden]; replaced by the final state after every forward. */
-export class LSTMState implements MixerState {
-  readonly kind = 'lstm';
-  constructor(
-    public h: Tensor,
-    public c: Tensor,
-  ) {}
-  bytes(): number {
-    return this.h.data.byteLength + this.c.data.byteLength;
-  }
-}
+/** Settings (mixerOptions.lstm): the hidden size, default the model width (no output projection). */
+export const LSTM_SETTINGS = { lstmHidden: positiveInt((o) => o.dim) } satisfies SettingsSpec;
 
 export class LSTM extends Module implements Mixer {
   readonly dim: number;
@@ -42,14 +35,11 @@ export class LSTM extends Module implements Mixer {
   readonly bias_ih_l0: Tensor;
   readonly bias_hh_l0: Tensor;
   readonly o_proj: Linear | null;
-  private readonly hookH: string;
+  private readonly hookNames: Record<'hook_h', string>;
 
-  constructor(o: MixerOptions) {
+  constructor(o: MixerOptions<Settings<typeof LSTM_SETTINGS>>) {
     super();
-    const hidden = o.settings.lstmHidden ?? o.dim;
-    if (!Number.isInteger(hidden) || hidden <= 0) {
-      throw new Error(`lstm: setting lstmHidden must be a positive integer, got ${hidden}`);
-    }
+    const hidden = o.settings.lstmHidden;
     this.dim = o.dim;
     this.hidden = hidden;
     // torch.nn.LSTM's init: every weight and bias U(-1/sqrt(H), 1/sqrt(H)).
@@ -62,7 +52,7 @@ export class LSTM extends Module implements Mixer {
       hidden === o.dim
         ? null
         : new Linear(hidden, o.dim, { bias: o.bias, std: o.projStd, generator: o.generator });
-    this.hookH = `${o.name}.hook_h`;
+    this.hookNames = hookNames(o.name, ['hook_h']);
   }
 
   initState(batch: number, _capacity: number): LSTMState {
@@ -74,10 +64,7 @@ export class LSTM extends Module implements Mixer {
     if (x.ndim !== 3 || width !== this.dim) {
       throw new Error(`lstm: expected x [batch, seq, ${this.dim}], got [${x.shape}]`);
     }
-    const state = ctx.state === null ? this.initState(batch, 0) : asLSTMState(ctx.state);
-    if (state.h.shape[0] !== batch) {
-      throw new Error(`lstm: state holds ${state.h.shape[0]} sequences, x has ${batch}`);
-    }
+    const state = stateOf('lstm', ctx.state, LSTMState, batch) ?? this.initState(batch, 0);
     // Both biases enter every step unchanged, so they are added once to the input half of the gates.
     const gx = linear(x, this.weight_ih_l0, add(this.bias_ih_l0, this.bias_hh_l0));
     const scan = lstmScan(gx, this.weight_hh_l0, state.h, state.c);
@@ -85,12 +72,7 @@ export class LSTM extends Module implements Mixer {
       state.h = scan.h;
       state.c = scan.c;
     }
-    const h = ctx.hooks.run(this.hookH, scan.output);
+    const h = ctx.hooks.run(this.hookNames.hook_h, scan.output);
     return this.o_proj ? this.o_proj.forward(h) : h;
   }
-}
-
-function asLSTMState(state: MixerState): LSTMState {
-  if (!(state instanceof LSTMState)) throw new Error(`lstm: expected an lstm state, got "${state.kind}"`);
-  return state;
 }

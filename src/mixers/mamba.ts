@@ -11,10 +11,11 @@
 //   out       = out_proj(y * silu(z))
 // Training: the decay exp(delta_t A) differs per token, channel and state, so there is no cheap chunkwise
 // matrix form (Mamba-2 buys one by making A a scalar per head). The scan runs sequentially in time and in
-// parallel over batch x d_inner, fused with the softplus, the D skip and the gate (selective-scan.ts); its
-// backward is the reverse scan, recomputing states chunk by chunk from saved checkpoints. The conv is a
-// fused op too (conv/causal-conv1d.ts, shared with DeltaNet). Generation keeps a constant-size state: the last d_conv - 1 conv inputs
-// and h [B, d_inner, d_state]; the same kernels continue from it, so one token is one recurrent step.
+// parallel over batch x d_inner, fused with the softplus, the D skip and the gate (ops/mamba/op.ts); its
+// backward is the reverse scan, recomputing states from checkpoints saved every chunkSize steps. The conv
+// is a fused op too (ops/conv/op.ts, shared with DeltaNet). Generation keeps a constant-size state
+// (ops/mamba/state.ts): the last d_conv - 1 conv inputs and h [B, d_inner, d_state]; the same kernels
+// continue from it, so one token is one recurrent step.
 // Hook points: hook_conv (u), hook_delta, hook_B, hook_C, hook_y (gated y, into out_proj).
 import { Linear, Module, markNoWeightDecay } from '../nn/index.js';
 import {
@@ -30,45 +31,30 @@ import {
   split,
   type Tensor,
 } from '../tensor/index.js';
-import { CausalConv1d } from './conv/causal-conv1d.js';
-import { selectiveScan } from './mamba/selective-scan.js';
+import { hookNames, stateOf } from './layer.js';
 import type { Mixer, MixerContext, MixerState } from './mixer.js';
+import { CausalConv1d } from './ops/conv/op.js';
+import { selectiveScan } from './ops/mamba/op.js';
+import { MambaState } from './ops/mamba/state.js';
 import type { MixerOptions } from './options.js';
+import { positive, positiveInt, type Settings, type SettingsSpec } from './settings.js';
 
 /** The reference dt init: dt log-uniform in [DT_MIN, DT_MAX], floored at DT_FLOOR. */
 const DT_MIN = 0.001;
 const DT_MAX = 0.1;
 const DT_FLOOR = 1e-4;
 
-/** Generation state per layer: constant size whatever the context length. */
-export class MambaState implements MixerState {
-  readonly kind = 'mamba';
-  /** The last d_conv - 1 inputs of the conv, [batch, d_conv - 1, d_inner], oldest first. */
-  readonly conv: Float32Array;
-  /** The SSM state h, [batch, d_inner, d_state]. */
-  readonly ssm: Float32Array;
-  constructor(
-    readonly batch: number,
-    readonly dInner: number,
-    readonly dState: number,
-    readonly dConv: number,
-  ) {
-    this.conv = new Float32Array(batch * (dConv - 1) * dInner);
-    this.ssm = new Float32Array(batch * dInner * dState);
-  }
-  bytes(): number {
-    return this.conv.byteLength + this.ssm.byteLength;
-  }
-}
-
 const HOOKS = ['hook_conv', 'hook_delta', 'hook_B', 'hook_C', 'hook_y'] as const;
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new Error(`mamba: setting ${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
+/** Settings (mixerOptions.mamba), with mamba_simple.py's defaults. */
+export const MAMBA_SETTINGS = {
+  expand: positive(2),
+  dState: positiveInt(16),
+  convSize: positiveInt(4),
+  dtRank: positiveInt((o) => Math.ceil(o.dim / 16)),
+  /** Steps between the scan states kept for the backward (memory vs recompute; results do not change). */
+  chunkSize: positiveInt(64),
+} satisfies SettingsSpec;
 
 export class Mamba extends Module implements Mixer {
   readonly in_proj: Linear;
@@ -83,23 +69,23 @@ export class Mamba extends Module implements Mixer {
   readonly dState: number;
   readonly dConv: number;
   readonly dtRank: number;
+  readonly chunkSize: number;
   private readonly hookNames: Record<(typeof HOOKS)[number], string>;
 
-  /** Settings: expand (2), dState (16), convSize (4), dtRank (ceil(dim / 16)), as mamba_simple.py. */
-  constructor(o: MixerOptions) {
+  constructor(o: MixerOptions<Settings<typeof MAMBA_SETTINGS>>) {
     super();
     const s = o.settings;
-    const expand = s.expand ?? 2;
     this.dim = o.dim;
-    this.dInner = Math.floor(expand * o.dim);
-    if (!(expand > 0) || this.dInner < 1) {
+    this.dInner = Math.floor(s.expand * o.dim);
+    if (this.dInner < 1) {
       throw new Error(
-        `mamba: setting expand must make expand * dim >= 1, got expand ${expand} for dim ${o.dim}`,
+        `mamba: setting expand must make expand * dim >= 1, got expand ${s.expand} for dim ${o.dim}`,
       );
     }
-    this.dState = positiveInteger('dState', s.dState ?? 16);
-    this.dConv = positiveInteger('convSize', s.convSize ?? 4);
-    this.dtRank = positiveInteger('dtRank', s.dtRank ?? Math.ceil(o.dim / 16));
+    this.dState = s.dState;
+    this.dConv = s.convSize;
+    this.dtRank = s.dtRank;
+    this.chunkSize = s.chunkSize;
     const g = o.generator ?? defaultGenerator;
     const { dInner, dState, dtRank } = this;
     // The model's init scales for the plain projections (out_proj's shrinks with depth, as the reference's
@@ -125,7 +111,7 @@ export class Mamba extends Module implements Mixer {
     );
     this.D = fromArray(new Float32Array(dInner).fill(1), [dInner]).requiresGrad_();
     this.out_proj = new Linear(dInner, o.dim, { bias: o.bias, std: o.projStd, generator: g });
-    this.hookNames = Object.fromEntries(HOOKS.map((h) => [h, `${o.name}.${h}`])) as typeof this.hookNames;
+    this.hookNames = hookNames(o.name, HOOKS);
   }
 
   initState(batch: number, _capacity: number): MambaState {
@@ -157,7 +143,12 @@ export class Mamba extends Module implements Mixer {
       hooks.run(names.hook_C, C),
       this.D,
       z,
-      { deltaBias: seeDelta ? null : dtBias, deltaSoftplus: !seeDelta, initialState: state?.ssm ?? null },
+      {
+        deltaBias: seeDelta ? null : dtBias,
+        deltaSoftplus: !seeDelta,
+        initialState: state?.ssm ?? null,
+        chunkSize: this.chunkSize,
+      },
     );
     if (state) state.ssm.set(lastState.data);
     return this.out_proj.forward(hooks.run(names.hook_y, out));
@@ -179,12 +170,14 @@ export class Mamba extends Module implements Mixer {
     return [half(0, this.dInner), half(this.dInner, 2 * this.dInner)];
   }
 
-  private stateFor(state: MixerState | null, batch: number): MambaState | null {
-    if (state === null) return null;
-    if (!(state instanceof MambaState)) throw new Error(`mamba: expected a mamba state, got a ${state.kind}`);
-    if (state.batch !== batch || state.dInner !== this.dInner || state.dState !== this.dState) {
+  private stateFor(given: MixerState | null, batch: number): MambaState | null {
+    const state = stateOf('mamba', given, MambaState, batch);
+    if (
+      state &&
+      (state.dInner !== this.dInner || state.dState !== this.dState || state.dConv !== this.dConv)
+    ) {
       throw new Error(
-        `mamba: state is for batch ${state.batch}, d_inner ${state.dInner}, d_state ${state.dState}; got batch ${batch} for d_inner ${this.dInner}, d_state ${this.dState}`,
+        `mamba: the state is for d_inner ${state.dInner}, d_state ${state.dState}, d_conv ${state.dConv}; this layer has ${this.dInner}, ${this.dState}, ${this.dConv}`,
       );
     }
     return state;

@@ -5,7 +5,10 @@ import type { Tensor } from '../tensor/index.js';
 
 /** Per-layer memory carried between generation steps (a KV cache, or a fixed-size recurrent state). */
 export interface MixerState {
+  /** The mixer kind whose initState made it. */
   readonly kind: string;
+  /** Sequences it holds. */
+  readonly batch: number;
   /** Bytes held, for the decode benchmark's memory figure. */
   bytes(): number;
 }

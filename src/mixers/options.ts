@@ -1,7 +1,8 @@
-// What every mixer is built from: the model's width and heads, init scales, and its own settings.
+// What every mixer is built from: the model's width and heads, init scales, and its own checked settings.
 import type { Generator, RotaryTable } from '../tensor/index.js';
 
-export interface MixerOptions {
+/** What the model gives every layer, whatever its kind. */
+export interface LayerOptions {
   dim: number;
   /** Hook-point prefix, e.g. "blocks.3.mixer". */
   name: string;
@@ -13,6 +14,12 @@ export interface MixerOptions {
   /** Rotary table when the model uses RoPE (attention reads it; most recurrent mixers ignore it). */
   rotary: RotaryTable | null;
   generator?: Generator;
-  /** The config's mixerOptions: each mixer reads the settings it knows (dState, expand, chunkSize, ...). */
-  settings: Readonly<Record<string, number>>;
+}
+
+/** What a setting's default may depend on. */
+export type LayerShape = Pick<LayerOptions, 'dim' | 'heads'>;
+
+/** A layer's options with its settings resolved: every one present, defaulted and checked (settings.ts). */
+export interface MixerOptions<S = Readonly<Record<string, number>>> extends LayerOptions {
+  settings: S;
 }

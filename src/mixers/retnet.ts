@@ -6,15 +6,19 @@
 //   out = o_proj(RMSNorm(o) * swish(g))                                  (group norm: RMSNorm per head)
 // Head h remembers over about 1 / (1 - gamma_h) = 2^(5 + h) steps: 32 for the first head, doubling after.
 // Positions enter through rotary embeddings of q and k (rotate-half form, base 10000, as fla), not xPos.
-// Chunkwise training form and recurrence: gla/kernels.ts, with a per-head decay log gamma_h.
+// Chunkwise training form and recurrence: ops/gla/, with a per-head decay log gamma_h.
 // Hook points: hook_q, hook_k [B, T, H, K] (after RoPE), hook_v [B, T, H, V], hook_o [B, T, H, V].
 import { Linear, Module, RMSNorm, rotaryTable } from '../nn/index.js';
 import { type RotaryTable, rope, type Tensor } from '../tensor/index.js';
-import type { CausalConv1d } from './conv/causal-conv1d.js';
-import { GlaCore } from './gla/layer.js';
-import type { GlaState } from './gla/state.js';
 import type { Mixer, MixerContext } from './mixer.js';
+import type { CausalConv1d } from './ops/conv/op.js';
+import { GlaCore, glaSettings } from './ops/gla/layer.js';
+import type { GlaState } from './ops/gla/state.js';
 import type { MixerOptions } from './options.js';
+import type { Settings, SettingsSpec } from './settings.js';
+
+/** Settings (mixerOptions.retnet), fla's defaults: values twice the width. */
+export const RETNET_SETTINGS = glaSettings(1, 2) satisfies SettingsSpec;
 
 export class RetNet extends Module implements Mixer {
   readonly q_proj: Linear;
@@ -31,13 +35,10 @@ export class RetNet extends Module implements Mixer {
   private readonly core: GlaCore;
   private rotary: RotaryTable | null = null;
 
-  /**
-   * Settings (mixerOptions): expandK 1, expandV 2, chunkSize 64, convSize 0 (fla's use_short_conv off).
-   * Projections have no bias, as fla's.
-   */
-  constructor(o: MixerOptions) {
+  /** Projections have no bias, as fla's. */
+  constructor(o: MixerOptions<Settings<typeof RETNET_SETTINGS>>) {
     super();
-    const c = new GlaCore(o, { mixer: 'retnet', expandK: 1, expandV: 2 });
+    const c = new GlaCore('retnet', o);
     if (c.headK % 2 !== 0)
       throw new Error(`retnet: rotary embeddings need an even key head size, got ${c.headK}`);
     this.core = c;

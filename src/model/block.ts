@@ -2,7 +2,7 @@
 //   resid_mid  = resid_pre + mixer(norm_1(resid_pre))
 //   resid_post = resid_mid + mlp(norm_2(resid_mid))
 // Each sublayer reads the stream and adds its output back: this is where "the residual is added".
-import { MIXERS, type Mixer, type MixerContext } from '../mixers/index.js';
+import { createMixer, type Mixer, type MixerContext } from '../mixers/index.js';
 import { LayerNorm, MLP, Module, RMSNorm, SwiGLU } from '../nn/index.js';
 import { add, dropout, type Generator, type RotaryTable, type Tensor } from '../tensor/index.js';
 import { type ModelConfig, mixerOf, mlpHidden } from './config.js';
@@ -41,17 +41,20 @@ export class Block extends Module {
     this.ln_1 = makeNorm(c);
     const kind = mixerOf(c, index);
     const field = kind === 'attention' ? 'attn' : 'mixer';
-    this[field] = MIXERS[kind]({
-      dim: c.nEmbd,
-      name: `${prefix}.${field}`,
-      heads: c.nHead,
-      bias: c.bias,
-      std,
-      projStd,
-      rotary,
-      generator,
-      settings: c.mixerOptions ?? {},
-    });
+    this[field] = createMixer(
+      kind,
+      {
+        dim: c.nEmbd,
+        name: `${prefix}.${field}`,
+        heads: c.nHead,
+        bias: c.bias,
+        std,
+        projStd,
+        rotary,
+        generator,
+      },
+      c.mixerOptions?.[kind],
+    );
     this.ln_2 = makeNorm(c);
     const Mlp = c.mlp === 'gelu' ? MLP : SwiGLU;
     this.mlp = new Mlp(c.nEmbd, mlpHidden(c), `${prefix}.mlp`, { bias: c.bias, std, projStd, generator });

@@ -1,21 +1,18 @@
 // A model is described by plain JSON (saved as config.json in every checkpoint). Presets give the two
 // classic shapes: GPT-2 (LayerNorm, GELU MLP, learned positions, biases, tied unembedding) and Llama
 // (RMSNorm, SwiGLU, rotary positions, no biases, separate unembedding).
+import {
+  checkMixerSettings,
+  isMixerKind,
+  MIXER_KINDS,
+  type MixerKind,
+  type MixerSettingsByKind,
+  settingNames,
+} from '../mixers/index.js';
 
 export const MLP_KINDS = ['gelu', 'swiglu'] as const;
 export const NORM_KINDS = ['layernorm', 'rmsnorm'] as const;
 export const POSITION_KINDS = ['learned', 'rope'] as const;
-export const MIXER_KINDS = [
-  'attention',
-  'lstm',
-  'linear-attention',
-  'retnet',
-  'gla',
-  'mamba',
-  'deltanet',
-  'gated-deltanet',
-] as const;
-export type MixerKind = (typeof MIXER_KINDS)[number];
 
 export interface ModelConfig {
   vocabSize: number;
@@ -39,8 +36,8 @@ export interface ModelConfig {
   dropout: number;
   /** The sequence mixer of every layer, or one per layer (hybrids such as Jamba mix them). */
   mixer: MixerKind | MixerKind[];
-  /** Settings of the recurrent mixers (e.g. dState, expand, convSize, chunkSize); each reads its own. */
-  mixerOptions?: Record<string, number>;
+  /** Settings per mixer kind in the model, e.g. { mamba: { dState: 16 } }; each kind lists its own. */
+  mixerOptions?: MixerSettingsByKind;
 }
 
 export type Preset = 'gpt2' | 'llama';
@@ -76,16 +73,46 @@ export type ModelConfigInput = Partial<ModelConfig> & Pick<ModelConfig, 'vocabSi
 export function makeConfig(input: ModelConfigInput): ModelConfig {
   const { preset = 'gpt2', ...rest } = input;
   if (!(preset in PRESETS)) throw new Error(`model config: unknown preset "${preset}" (gpt2 or llama)`);
-  const config: ModelConfig = {
+  const config = migrateConfig({
     blockSize: 128,
     nLayer: 4,
     nHead: 4,
     nEmbd: 128,
     ...PRESETS[preset],
     ...rest,
-  };
+  });
   validateConfig(config);
   return config;
+}
+
+const mixersOf = (c: Pick<ModelConfig, 'mixer'>): MixerKind[] => [
+  ...new Set(Array.isArray(c.mixer) ? c.mixer : [c.mixer]),
+];
+
+/**
+ * Configs saved before settings were per kind hold one flat record, { dState: 16 }, that every layer read
+ * from: this gives each setting to the kinds in the model that know it (a setting none knows is an error).
+ * A config already per kind comes back as it is.
+ */
+export function migrateConfig<C extends Pick<ModelConfig, 'mixer' | 'mixerOptions'>>(c: C): C {
+  const options: Record<string, unknown> = c.mixerOptions ?? {};
+  const flat = Object.entries(options).filter(([, v]) => typeof v === 'number');
+  if (flat.length === 0) return c;
+  if (flat.length !== Object.keys(options).length) {
+    throw new Error('model config: mixerOptions mixes settings per kind with flat ones; give them per kind');
+  }
+  const kinds = mixersOf(c).filter(isMixerKind);
+  const perKind: Record<string, Record<string, number>> = {};
+  for (const [key, value] of flat) {
+    const knowers = kinds.filter((k) => settingNames(k).includes(key));
+    if (knowers.length === 0) {
+      throw new Error(
+        `model config: mixerOptions.${key}: no mixer of this model (${kinds.join(', ')}) has this setting`,
+      );
+    }
+    for (const k of knowers) perKind[k] = { ...perKind[k], [key]: value as number };
+  }
+  return { ...c, mixerOptions: perKind };
 }
 
 function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): void {
@@ -116,10 +143,42 @@ export function validateConfig(c: ModelConfig): void {
     throw new Error(`model config: mixer lists ${c.mixer.length} layers but nLayer is ${c.nLayer}`);
   }
   for (const m of mixers) oneOf('mixer', m, MIXER_KINDS);
+  validateMixerOptions(c);
   if (!(c.dropout >= 0 && c.dropout < 1))
     throw new Error(`model config: dropout must be in [0, 1), got ${c.dropout}`);
   if (c.mlpHidden !== undefined && (!Number.isInteger(c.mlpHidden) || c.mlpHidden <= 0)) {
     throw new Error(`model config: mlpHidden must be a positive integer, got ${c.mlpHidden}`);
+  }
+}
+
+/** Every kind in mixerOptions is in the model, and every setting is one it has, of the right kind. */
+function validateMixerOptions(c: ModelConfig): void {
+  const options: unknown = c.mixerOptions ?? {};
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new Error(`model config: mixerOptions must be settings per kind, got ${JSON.stringify(options)}`);
+  }
+  const kinds = mixersOf(c);
+  for (const [kind, given] of Object.entries(options)) {
+    if (typeof given === 'number') {
+      throw new Error(
+        `model config: mixerOptions.${kind}: settings go per kind, e.g. { mamba: { dState: 16 } } (migrateConfig converts a flat record)`,
+      );
+    }
+    if (!kinds.includes(kind as MixerKind)) {
+      throw new Error(
+        `model config: mixerOptions.${kind}: ${isMixerKind(kind) ? 'no layer of this model is one' : 'not a mixer kind'} (the model's mixers are ${kinds.join(', ')})`,
+      );
+    }
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) {
+      throw new Error(
+        `model config: mixerOptions.${kind} must be its settings, got ${JSON.stringify(given)}`,
+      );
+    }
+    try {
+      checkMixerSettings(kind as MixerKind, given, { dim: c.nEmbd, heads: c.nHead });
+    } catch (e) {
+      throw new Error(`model config: mixerOptions.${(e as Error).message}`);
+    }
   }
 }
 

@@ -1,10 +1,9 @@
 export { Block } from './block.js';
 export {
-  MIXER_KINDS,
-  type MixerKind,
   type ModelConfig,
   type ModelConfigInput,
   makeConfig,
+  migrateConfig,
   type Preset,
   validateConfig,
 } from './config.js';

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadSafetensors, parseSafetensors, serializeSafetensors, writeDirAtomic } from '../io/index.js';
-import { LanguageModel, type ModelConfig, validateConfig } from '../model/index.js';
+import { LanguageModel, type ModelConfig, migrateConfig, validateConfig } from '../model/index.js';
 import { Tensor } from '../tensor/index.js';
 import { type Tokenizer, tokenizerFromJSON } from '../tokenizer/index.js';
 import type { AdamW } from './optim.js';
@@ -122,8 +122,9 @@ export function loadCheckpoint(dir: string): Checkpoint {
   const bytes = (name: string) => files?.get(name) ?? readFile(dir, name);
   const has = (name: string) => (files ? files.has(name) : existsSync(join(dir, name)));
 
-  const config = parseJson(dir, 'config.json', bytes('config.json')) as ModelConfig;
+  let config = parseJson(dir, 'config.json', bytes('config.json')) as ModelConfig;
   try {
+    config = migrateConfig(config);
     validateConfig(config);
   } catch (e) {
     throw new Error(`checkpoint ${dir}: config.json: ${(e as Error).message}`);

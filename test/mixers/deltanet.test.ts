@@ -1,16 +1,19 @@
-// DeltaNet: parameters as fla names them, the delta rule as a gradient step, the chunkwise kernel and the
-// whole layer against step-by-step references, generation through the state, a tiny model that learns.
+// DeltaNet: the conformance suite, parameters as fla names them, the delta rule as a gradient step, hooks
+// and errors. (The delta-rule ops: ops/delta.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { chunkDeltaRule, recurrentDeltaRule } from '../../src/mixers/delta/ops.js';
-import { DeltaNet } from '../../src/mixers/deltanet.js';
+import { chunkDeltaRule, recurrentDeltaRule } from '../../src/mixers/ops/delta/op.js';
 import { Generator, matmul, mul, noGrad, randn, square, sub, sum, Tensor } from '../../src/tensor/index.js';
 import { backends, withBackend } from '../helpers.js';
-import { coreSuite, layerSuite, mixerOptions, modelSuite } from './delta-shared.js';
+import { mixerConformance } from './conformance.js';
+import { deltaLayer, layerSuite } from './delta-shared.js';
+
+mixerConformance('deltanet');
+layerSuite('deltanet');
 
 describe('deltanet: parameters', () => {
   test('names and shapes follow fla (no biases, short convolutions [D, 1, 4], per-head o_norm)', () => {
-    const layer = new DeltaNet(mixerOptions(16));
+    const layer = deltaLayer('deltanet', 16);
     const shapes = Object.fromEntries(layer.namedParameters().map(([n, p]) => [n, p.shape]));
     assert.deepEqual(shapes, {
       'q_proj.weight': [16, 16],
@@ -27,7 +30,7 @@ describe('deltanet: parameters', () => {
     // Conv1d's default init: U(-1/sqrt(4), 1/sqrt(4)).
     const conv = layer.q_conv1d.weight.data;
     assert.ok(conv.every((w) => Math.abs(w) <= 0.5) && conv.some((w) => Math.abs(w) > 0.25));
-    assert.throws(() => new DeltaNet(mixerOptions(15)), /deltanet: width 15 is not divisible by 2 heads/);
+    assert.throws(() => deltaLayer('deltanet', 15), /deltanet: width 15 is not divisible by 2 heads/);
   });
 });
 
@@ -73,7 +76,3 @@ describe('deltanet: the update is one gradient descent step', () => {
     }
   });
 });
-
-coreSuite(false);
-layerSuite('deltanet', (o) => new DeltaNet(o));
-modelSuite('deltanet');

@@ -1,15 +1,18 @@
-// Gated DeltaNet: parameters and inits as fla's layer, the decay and output gate, the chunkwise kernel and
-// the whole layer against step-by-step references, generation through the state, a tiny model that learns.
+// Gated DeltaNet: the conformance suite, parameters and inits as fla's layer, the decay, hooks and errors.
+// (The delta-rule ops: ops/delta.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { GatedDeltaNet } from '../../src/mixers/gated-deltanet.js';
 import { HookContext } from '../../src/nn/index.js';
 import { Generator, randn, type Tensor } from '../../src/tensor/index.js';
-import { coreSuite, ctx, layerSuite, mixerOptions, modelSuite } from './delta-shared.js';
+import { mixerConformance } from './conformance.js';
+import { ctx, deltaLayer, layerSuite } from './delta-shared.js';
+
+mixerConformance('gated-deltanet');
+layerSuite('gated-deltanet');
 
 describe('gated-deltanet: parameters and their reference inits', () => {
   test('names and shapes follow fla (value heads 2x key heads, a_proj, A_log, dt_bias, g_proj)', () => {
-    const layer = new GatedDeltaNet(mixerOptions(16));
+    const layer = deltaLayer('gated-deltanet', 16);
     const shapes = Object.fromEntries(layer.namedParameters().map(([n, p]) => [n, p.shape]));
     assert.deepEqual(shapes, {
       'q_proj.weight': [16, 16],
@@ -26,17 +29,18 @@ describe('gated-deltanet: parameters and their reference inits', () => {
       'g_proj.weight': [32, 16],
       'o_norm.weight': [16],
     });
-    const custom = new GatedDeltaNet(mixerOptions(16, { headDim: 6, expandV: 1.5 }));
+    const custom = deltaLayer('gated-deltanet', 16, { headDim: 6, expandV: 1.5 }).initState(1, 1);
     assert.deepEqual([custom.headKDim, custom.headVDim], [6, 9]);
     assert.throws(
-      () => new GatedDeltaNet(mixerOptions(16, { headDim: 5, expandV: 1.5 })),
+      () => deltaLayer('gated-deltanet', 16, { headDim: 5, expandV: 1.5 }),
       /expandV 1.5 times head dim 5/,
     );
-    assert.throws(() => new GatedDeltaNet(mixerOptions(15)), /width 15 is not divisible by 2 heads/);
+    assert.throws(() => deltaLayer('gated-deltanet', 15), /width 15 is not divisible by 2 heads/);
+    assert.equal(deltaLayer('gated-deltanet', 15, { headDim: 4 }).initState(1, 1).headKDim, 4);
   });
 
   test('A = exp(A_log) in (0, 16]; softplus(dt_bias) log-uniform in [1e-3, 1e-1]', () => {
-    const layer = new GatedDeltaNet(mixerOptions(64, { headDim: 4 }, 0, 64));
+    const layer = deltaLayer('gated-deltanet', 64, { headDim: 4 }, 0, 64);
     const A = Array.from(layer.A_log.data, Math.exp);
     assert.ok(A.every((a) => a > 0 && a <= 16 * (1 + 1e-6)));
     assert.ok(Math.abs(A.reduce((s, a) => s + a) / A.length - 8) < 2, 'A ~ U(0, 16) has mean 8');
@@ -50,7 +54,7 @@ describe('gated-deltanet: parameters and their reference inits', () => {
   });
 
   test('the decay is g = -exp(A_log) softplus(a_proj x + dt_bias), so alpha = exp(g) is in (0, 1)', () => {
-    const layer = new GatedDeltaNet(mixerOptions(16));
+    const layer = deltaLayer('gated-deltanet', 16);
     const x = randn([1, 3, 16], { generator: new Generator(5) });
     const cache = new Map<string, Tensor>();
     layer.forward(x, ctx(null, new HookContext(new Map(), cache)));
@@ -67,7 +71,3 @@ describe('gated-deltanet: parameters and their reference inits', () => {
     });
   });
 });
-
-coreSuite(true);
-layerSuite('gated-deltanet', (o) => new GatedDeltaNet(o));
-modelSuite('gated-deltanet');

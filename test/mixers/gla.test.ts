@@ -1,27 +1,18 @@
-// GLA: the shared kernel with a per-key data-dependent decay against the naive recurrence, the layer against
-// the PyTorch peer, its gate, generation through its state, and a tiny model that learns.
+// GLA: the conformance suite (with and without short convolutions), hooks and errors, its parameters as fla
+// names them, its gate, and the PyTorch peer's output on fixed weights. (The shared op: ops/gla.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { GatedLinearAttention } from '../../src/mixers/gla.js';
-import { MIXERS } from '../../src/mixers/index.js';
 import { HookContext } from '../../src/nn/index.js';
 import { randn, type Tensor } from '../../src/tensor/index.js';
-import {
-  assertMatchesPytorch,
-  assertParameters,
-  kernelSuite,
-  layerOptions,
-  layerSuite,
-  modelSuite,
-} from './gla-shared.js';
+import { mixerConformance } from './conformance.js';
+import { assertMatchesPytorch, assertParameters, glaLayer, layerSuite } from './gla-shared.js';
 
-kernelSuite('key');
+mixerConformance('gla', { settings: [{}, { convSize: 4 }] });
 layerSuite('gla');
-modelSuite('gla');
 
 describe('gla: as fla GatedLinearAttention', () => {
   test('parameters: half-width keys, a rank-16 gate projection with a bias, a gated RMSNorm per head', () => {
-    assertParameters(MIXERS.gla(layerOptions()), {
+    assertParameters(glaLayer('gla'), {
       'q_proj.weight': [8, 16],
       'k_proj.weight': [8, 16],
       'v_proj.weight': [16, 16],
@@ -35,7 +26,7 @@ describe('gla: as fla GatedLinearAttention', () => {
   });
 
   test('the log decay is logsigmoid(gate logit) / 16', () => {
-    const layer = MIXERS.gla(layerOptions()) as GatedLinearAttention;
+    const layer = glaLayer('gla');
     layer.gk_proj[1].weight.data.fill(0);
     const bias = layer.gk_proj[1].bias as Tensor;
     bias.data.forEach((_, i) => {

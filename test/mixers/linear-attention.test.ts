@@ -1,26 +1,19 @@
-// Linear attention: the shared kernel with no decay against the naive recurrence, the layer against the
-// PyTorch peer, generation through its state, and a tiny model that learns.
+// Linear attention: the conformance suite (with and without short convolutions), hooks and errors, its
+// parameters as fla names them, its blindness to order without short convolutions, and the PyTorch peer's
+// output on fixed weights. (The shared op: ops/gla.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MIXERS } from '../../src/mixers/index.js';
 import { NO_HOOKS } from '../../src/nn/index.js';
 import { cat, Generator, noGrad, randn, slice } from '../../src/tensor/index.js';
-import {
-  assertMatchesPytorch,
-  assertParameters,
-  kernelSuite,
-  layerOptions,
-  layerSuite,
-  modelSuite,
-} from './gla-shared.js';
+import { mixerConformance } from './conformance.js';
+import { assertMatchesPytorch, assertParameters, glaLayer, layerSuite } from './gla-shared.js';
 
-kernelSuite('none');
+mixerConformance('linear-attention', { settings: [{}, { convSize: 4 }] });
 layerSuite('linear-attention');
-modelSuite('linear-attention');
 
 describe('linear-attention: as fla LinearAttention', () => {
   test('parameters: Hadamard feature maps for q and k, bias-free projections, an RMSNorm per head', () => {
-    assertParameters(MIXERS['linear-attention'](layerOptions()), {
+    assertParameters(glaLayer('linear-attention'), {
       'feature_map_q.layer1.weight': [8, 8],
       'feature_map_q.layer1.bias': [8],
       'feature_map_q.layer2.weight': [8, 8],
@@ -62,7 +55,7 @@ describe('linear-attention: order', () => {
       const shuffled = cat([slice(x, 1, 3, 5), slice(x, 1, 0, 3), slice(x, 1, 5, 6)], 1);
       const last = (settings: Record<string, number>, input: typeof x) =>
         slice(
-          MIXERS['linear-attention'](layerOptions(settings)).forward(input, {
+          glaLayer('linear-attention', settings).forward(input, {
             hooks: NO_HOOKS,
             state: null,
             pos: 0,

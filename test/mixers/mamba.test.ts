@@ -1,14 +1,10 @@
-// The Mamba mixer: reference inits, the fused layer against the step-by-step reference (outputs and every
-// gradient), generation through the constant-size state against the full forward, hooks, and a tiny
-// language model with Mamba layers that learns and generates.
+// The Mamba mixer: the conformance suite, reference inits, errors, the PyTorch layer's output on fixed
+// weights, and hooks. (The selective scan op: ops/mamba.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mambaReference } from '../../src/mixers/mamba/reference.js';
-import { Mamba, MambaState } from '../../src/mixers/mamba.js';
-import type { MixerOptions } from '../../src/mixers/options.js';
+import { createMixer, type MixerSettings, type MixerState } from '../../src/mixers/index.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import {
-  cat,
   fromArray,
   Generator,
   linear,
@@ -19,29 +15,20 @@ import {
   type Tensor,
 } from '../../src/tensor/index.js';
 import { assertClose, backends, withBackend } from '../helpers.js';
-import { modelSuite } from './model-suite.js';
+import { mixerConformance } from './conformance.js';
 
-const TOL = 1e-4;
+mixerConformance('mamba', { settings: { dState: 4 } });
 
-function options(dim: number, settings: Record<string, number> = {}, seed = 0): MixerOptions {
-  return {
-    dim,
-    name: 'blocks.0.mixer',
-    heads: 2,
-    bias: true,
-    std: 0.2,
-    projStd: 0.1,
-    rotary: null,
-    generator: new Generator(seed),
-    settings,
-  };
+function mamba(dim: number, settings: MixerSettings<'mamba'> = {}, seed = 0, bias = true) {
+  const layer = { dim, name: 'blocks.0.mixer', heads: 2, bias, std: 0.2, projStd: 0.1, rotary: null };
+  return createMixer('mamba', { ...layer, generator: new Generator(seed) }, settings);
 }
 
-const ctx = (state: MambaState | null = null, pos = 0, hooks = NO_HOOKS) => ({ hooks, state, pos });
+const ctx = (state: MixerState | null = null, pos = 0, hooks = NO_HOOKS) => ({ hooks, state, pos });
 
 describe('mamba: parameters and their reference inits', () => {
   test('names, shapes and defaults (expand 2, d_state 16, d_conv 4, dt_rank ceil(dim / 16))', () => {
-    const layer = new Mamba(options(40));
+    const layer = mamba(40);
     const shapes = Object.fromEntries(layer.namedParameters().map(([n, p]) => [n, p.shape]));
     assert.deepEqual(shapes, {
       'in_proj.weight': [160, 40],
@@ -56,12 +43,12 @@ describe('mamba: parameters and their reference inits', () => {
       'out_proj.weight': [40, 80],
       'out_proj.bias': [40],
     });
-    const small = new Mamba(options(8, { expand: 1.5, dState: 3, convSize: 2, dtRank: 5 }));
+    const small = mamba(8, { expand: 1.5, dState: 3, convSize: 2, dtRank: 5 });
     assert.deepEqual([small.dInner, small.dState, small.dConv, small.dtRank], [12, 3, 2, 5]);
   });
 
   test('A = -(1..d_state) per channel, D = 1, softplus(dt bias) log-uniform in [0.001, 0.1]', () => {
-    const layer = new Mamba(options(64));
+    const layer = mamba(64);
     for (let c = 0; c < layer.dInner; c++) {
       for (let n = 0; n < layer.dState; n++) {
         assert.ok(Math.abs(Math.exp(layer.A_log.data[c * layer.dState + n]) - (n + 1)) < 1e-5);
@@ -82,29 +69,16 @@ describe('mamba: parameters and their reference inits', () => {
   });
 
   test('bad settings and inputs are named', () => {
-    assert.throws(
-      () => new Mamba(options(8, { dState: 0 })),
-      /mamba: setting dState must be a positive integer/,
-    );
-    assert.throws(
-      () => new Mamba(options(8, { convSize: 2.5 })),
-      /setting convSize must be a positive integer/,
-    );
-    assert.throws(() => new Mamba(options(8, { expand: -1 })), /setting expand must make/);
-    const layer = new Mamba(options(8, { dState: 4 }));
+    assert.throws(() => mamba(8, { dState: 0 }), /mamba: setting dState must be a positive integer/);
+    assert.throws(() => mamba(8, { convSize: 2.5 }), /mamba: setting convSize must be a positive integer/);
+    assert.throws(() => mamba(8, { chunkSize: 0 }), /mamba: setting chunkSize must be a positive integer/);
+    assert.throws(() => mamba(8, { expand: -1 }), /mamba: setting expand must be a positive number/);
+    assert.throws(() => mamba(8, { expand: 0.1 }), /setting expand must make expand \* dim >= 1/);
+    const layer = mamba(8, { dState: 4 });
     assert.throws(() => layer.forward(randn([1, 3, 7]), ctx()), /mamba: expected x \[batch, seq, 8\]/);
     assert.throws(
-      () => layer.forward(randn([2, 3, 8]), ctx(layer.initState(1, 10))),
-      /mamba: state is for batch 1/,
-    );
-    assert.throws(
-      () =>
-        layer.forward(randn([1, 3, 8]), {
-          hooks: NO_HOOKS,
-          state: { kind: 'kv-cache', bytes: () => 0 },
-          pos: 0,
-        }),
-      /expected a mamba state, got a kv-cache/,
+      () => layer.forward(randn([2, 3, 8]), ctx(mamba(8, { dState: 5 }).initState(2, 10))),
+      /mamba: the state is for d_inner 16, d_state 5, d_conv 4; this layer has 16, 4, 4/,
     );
   });
 });
@@ -122,7 +96,7 @@ const TORCH_OUT = [
 
 describe('mamba: same output as the PyTorch layer', () => {
   test("with the same weights (loaded by name: the names and layouts are PyTorch's)", () => {
-    const layer = new Mamba({ ...options(4, { dState: 2 }), bias: false });
+    const layer = mamba(4, { dState: 2 }, 0, false);
     const params = new Map(layer.namedParameters());
     const order = [
       'in_proj.weight',
@@ -152,80 +126,9 @@ describe('mamba: same output as the PyTorch layer', () => {
   });
 });
 
-describe('mamba: fused layer equals the step-by-step reference', () => {
-  for (const seq of [1, 63, 100, 1000]) {
-    test(`length ${seq}: output and the gradients of the input and every parameter`, () => {
-      const g = new Generator(seq);
-      const layer = new Mamba(options(8, { dState: 4 }, seq));
-      const x = randn([2, seq, 8], { generator: g, requiresGrad: true });
-      const gOut = randn([2, seq, 8], { generator: g });
-      const params = layer.namedParameters();
-      const grads = () =>
-        [x.grad as Tensor, ...params.map(([, p]) => p.grad as Tensor)].map((t) => t.data.slice());
-      const ref = mambaReference(layer, x).out;
-      ref.backward(gOut);
-      const refGrads = grads();
-      for (const backend of backends()) {
-        withBackend(backend, () => {
-          layer.zeroGrad();
-          x.grad = null;
-          const out = layer.forward(x, ctx());
-          assertClose(out.data, ref.data, TOL, `${backend} output`);
-          out.backward(gOut);
-          grads().forEach((gr, i) => {
-            assertClose(gr, refGrads[i], TOL, `${backend} gradient of ${i === 0 ? 'x' : params[i - 1][0]}`);
-          });
-        });
-      }
-    });
-  }
-});
-
-describe('mamba: generation through the state equals the full forward', () => {
-  for (const seq of [1, 63, 100, 1000]) {
-    test(`length ${seq}: prefill then one token at a time; final SSM state and conv window`, () =>
-      noGrad(() => {
-        const layer = new Mamba(options(8, { dState: 4 }, 7 + seq));
-        const batch = 2;
-        const x = randn([batch, seq, 8], { generator: new Generator(seq + 1) });
-        const ref = mambaReference(layer, x);
-        const convInputs = split(linear(x, layer.in_proj.weight, layer.in_proj.bias), layer.dInner, 2)[0];
-        for (const backend of backends()) {
-          withBackend(backend, () => {
-            const full = layer.forward(x, ctx());
-            assertClose(full.data, ref.out.data, TOL, `${backend} full forward`);
-            const state = layer.initState(batch, seq);
-            const prefill = Math.min(seq, 5);
-            const pieces = [layer.forward(slice(x, 1, 0, prefill), ctx(state))];
-            for (let t = prefill; t < seq; t++)
-              pieces.push(layer.forward(slice(x, 1, t, t + 1), ctx(state, t)));
-            assertClose(cat(pieces, 1).data, full.data, TOL, `${backend} stepped outputs`);
-            assertClose(state.ssm, ref.lastState.data, TOL, `${backend} final SSM state`);
-            // The window holds the last d_conv - 1 conv inputs (zeros before the first token).
-            const keep = layer.dConv - 1;
-            const expected = new Float32Array(batch * keep * layer.dInner);
-            for (let b = 0; b < batch; b++) {
-              for (let j = 0; j < keep; j++) {
-                const t = seq - keep + j;
-                if (t < 0) continue;
-                const row = convInputs.data.subarray(
-                  (b * seq + t) * layer.dInner,
-                  (b * seq + t + 1) * layer.dInner,
-                );
-                expected.set(row, (b * keep + j) * layer.dInner);
-              }
-            }
-            assertClose(state.conv, expected, 1e-6, `${backend} conv window`);
-            assert.equal(state.bytes(), 4 * batch * layer.dInner * (layer.dState + keep));
-          });
-        }
-      }));
-  }
-});
-
 describe('mamba: hooks', () => {
   test('every hook point sees its activation, and the hooked path (delta unfused) equals the fused one', () => {
-    const layer = new Mamba(options(8, { dState: 4 }));
+    const layer = mamba(8, { dState: 4 });
     const x = randn([2, 9, 8], { generator: new Generator(2), requiresGrad: true });
     const plain = layer.forward(x, ctx());
     const cache = new Map<string, Tensor>();
@@ -252,10 +155,26 @@ describe('mamba: hooks', () => {
   });
 });
 
-modelSuite('mamba', {
-  isState: (s) => s instanceof MambaState,
-  mixerOptions: { dState: 8 },
-  prefill: 6,
-  length: 20,
-  tolerance: TOL,
+describe('mamba: the generation state', () => {
+  test('holds the SSM state and the last d_conv - 1 inputs of the conv (zeros before the first token)', () =>
+    noGrad(() => {
+      const layer = mamba(8, { dState: 4 });
+      const keep = layer.dConv - 1;
+      for (const seq of [2, 9]) {
+        const x = randn([2, seq, 8], { generator: new Generator(seq) });
+        const state = layer.initState(2, seq);
+        layer.forward(x, ctx(state));
+        const inputs = split(linear(x, layer.in_proj.weight, layer.in_proj.bias), layer.dInner, 2)[0];
+        const expected = new Float32Array(2 * keep * layer.dInner);
+        const last = slice(inputs, 1, Math.max(0, seq - keep), seq);
+        const rows = last.shape[1];
+        for (let b = 0; b < 2; b++)
+          expected.set(
+            last.data.subarray(b * rows * layer.dInner, (b + 1) * rows * layer.dInner),
+            (b * keep + keep - rows) * layer.dInner,
+          );
+        assertClose(state.conv, expected, 1e-6, `seq ${seq}: conv window`);
+        assert.equal(state.bytes(), 4 * 2 * layer.dInner * (layer.dState + keep));
+      }
+    }));
 });

@@ -1,25 +1,17 @@
-// RetNet: the shared kernel with a fixed decay per head against the naive recurrence, the layer against the
-// PyTorch peer, generation through its state, and a tiny model that learns.
+// RetNet: the conformance suite (with and without short convolutions), hooks and errors, its parameters as
+// fla names them, its decays, its refusal of odd key heads, and the PyTorch peer's output on fixed weights.
+// (The shared op: ops/gla.test.ts.)
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { MIXERS } from '../../src/mixers/index.js';
-import type { RetNet } from '../../src/mixers/retnet.js';
-import {
-  assertMatchesPytorch,
-  assertParameters,
-  kernelSuite,
-  layerOptions,
-  layerSuite,
-  modelSuite,
-} from './gla-shared.js';
+import { mixerConformance } from './conformance.js';
+import { assertMatchesPytorch, assertParameters, glaLayer, layerSuite } from './gla-shared.js';
 
-kernelSuite('head');
+mixerConformance('retnet', { settings: [{}, { convSize: 4 }] });
 layerSuite('retnet');
-modelSuite('retnet');
 
 describe('retnet: as fla MultiScaleRetention', () => {
   test('parameters: q, k, v, output-gate and output projections, a gated RMSNorm per head', () => {
-    assertParameters(MIXERS.retnet(layerOptions()), {
+    assertParameters(glaLayer('retnet'), {
       'q_proj.weight': [16, 16],
       'k_proj.weight': [16, 16],
       'v_proj.weight': [32, 16],
@@ -30,7 +22,7 @@ describe('retnet: as fla MultiScaleRetention', () => {
   });
 
   test('head h decays by gamma = 1 - 2^(-5 - h): 31/32, 63/64, 127/128, 255/256', () => {
-    const layer = MIXERS.retnet(layerOptions({}, 16, 4)) as RetNet;
+    const layer = glaLayer('retnet', {}, 16, 4);
     const expected = [31 / 32, 63 / 64, 127 / 128, 255 / 256];
     for (const [h, l] of layer.logGamma.entries()) {
       assert.ok(Math.abs(Math.exp(l) - expected[h]) < 1e-7, `head ${h}: ${Math.exp(l)}`);
@@ -54,9 +46,6 @@ describe('retnet: as fla MultiScaleRetention', () => {
   });
 
   test('an odd key head size (no rotary pairs) is refused', () => {
-    assert.throws(
-      () => MIXERS.retnet(layerOptions({}, 6, 2)),
-      /retnet: rotary embeddings need an even key head size/,
-    );
+    assert.throws(() => glaLayer('retnet', {}, 6, 2), /retnet: rotary embeddings need an even key head size/);
   });
 });

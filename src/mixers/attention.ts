@@ -4,7 +4,7 @@
 // The fast path is one fused kernel (native: tiled GEMMs, only a log-sum-exp per row kept for backward).
 // When a hook wants q, k, v, the scores or the pattern, the same math runs unfused so they exist as
 // tensors: hook_q/k/v [B, T, H, D], hook_attn_scores and hook_pattern [B, H, Tq, Tk], hook_z [B, T, H, D].
-import { type HookContext, Linear, Module } from '../nn/index.js';
+import { type HookContext, type HookPoint, hookPoints, Linear, Module } from '../nn/index.js';
 import {
   causalAttention,
   permute,
@@ -14,7 +14,7 @@ import {
   split,
   type Tensor,
 } from '../tensor/index.js';
-import { hookNames, stateOf } from './layer.js';
+import { stateOf } from './layer.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import { naiveAttention } from './ops/attention/naive.js';
 import { cachedAttention } from './ops/attention/op.js';
@@ -35,7 +35,7 @@ export class CausalSelfAttention extends Module implements Mixer {
   readonly heads: number;
   readonly headDim: number;
   private readonly rotary: RotaryTable | null;
-  private readonly hookNames: Record<(typeof INTERNALS)[number], string>;
+  readonly points: Readonly<Record<(typeof INTERNALS)[number], HookPoint>>;
 
   constructor(o: MixerOptions<Settings<typeof ATTENTION_SETTINGS>>) {
     super();
@@ -47,7 +47,7 @@ export class CausalSelfAttention extends Module implements Mixer {
     this.rotary = o.rotary;
     this.c_attn = new Linear(dim, 3 * dim, { bias: o.bias, std: o.std, generator: o.generator });
     this.c_proj = new Linear(dim, dim, { bias: o.bias, std: o.projStd, generator: o.generator });
-    this.hookNames = hookNames(o.name, INTERNALS);
+    this.points = hookPoints(o.name, INTERNALS);
   }
 
   initState(batch: number, capacity: number): KVCache {
@@ -57,7 +57,7 @@ export class CausalSelfAttention extends Module implements Mixer {
   forward(x: Tensor, ctx: MixerContext): Tensor {
     let qkv = this.c_attn.forward(x);
     if (this.rotary) qkv = rope(qkv, this.rotary, 2 * this.heads, ctx.pos); // q and k heads, not v
-    const unfused = naiveOps() || INTERNALS.some((h) => ctx.hooks.wants(this.hookNames[h]));
+    const unfused = naiveOps() || INTERNALS.some((h) => ctx.hooks.wants(this.points[h]));
     const cache = stateOf('attention', ctx.state, KVCache, x.shape[0]);
     let z: Tensor;
     if (unfused) z = this.unfused(qkv, ctx.hooks, cache, ctx.pos);
@@ -69,7 +69,7 @@ export class CausalSelfAttention extends Module implements Mixer {
   /** The textbook form, every intermediate a tensor that hooks can read or replace. */
   private unfused(qkv: Tensor, hooks: HookContext, cache: KVCache | null, pos: number): Tensor {
     const [batch, seq] = qkv.shape;
-    const names = this.hookNames;
+    const names = this.points;
     const heads = (t: Tensor) => reshape(t, [batch, seq, this.heads, this.headDim]);
     const [q0, k0, v0] = split(qkv, this.dim, 2);
     const q = permute(hooks.run(names.hook_q, heads(q0)), [0, 2, 1, 3]);

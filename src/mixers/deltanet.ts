@@ -29,6 +29,8 @@ export class DeltaNet extends Module implements Mixer {
   readonly o_proj: Linear;
   readonly o_norm: RMSNorm;
   private readonly core: DeltaRuleCore;
+  /** Its hook points (the core runs them). */
+  readonly points: DeltaRuleCore['points'];
 
   constructor(o: MixerOptions<Settings<typeof DELTANET_SETTINGS>>) {
     super();
@@ -37,6 +39,7 @@ export class DeltaNet extends Module implements Mixer {
     const D = dim / heads;
     const c = new DeltaRuleCore('deltanet', o, { heads, headKDim: D, headVDim: D });
     this.core = c;
+    this.points = c.points;
     this.q_proj = c.linear(o, dim, dim, o.std);
     this.k_proj = c.linear(o, dim, dim, o.std);
     this.v_proj = c.linear(o, dim, dim, o.std);

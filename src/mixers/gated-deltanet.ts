@@ -57,6 +57,8 @@ export class GatedDeltaNet extends Module implements Mixer {
   readonly g_proj: Linear;
   readonly o_norm: RMSNorm;
   private readonly core: DeltaRuleCore;
+  /** Its hook points (the core runs them). */
+  readonly points: DeltaRuleCore['points'];
 
   constructor(o: MixerOptions<Settings<typeof GATED_DELTANET_SETTINGS>>) {
     super();
@@ -68,6 +70,7 @@ export class GatedDeltaNet extends Module implements Mixer {
     }
     const c = new DeltaRuleCore('gated-deltanet', o, { heads: H, headKDim: K, headVDim: V });
     this.core = c;
+    this.points = c.points;
     this.q_proj = c.linear(o, dim, H * K, o.std);
     this.k_proj = c.linear(o, dim, H * K, o.std);
     this.v_proj = c.linear(o, dim, H * V, o.std);

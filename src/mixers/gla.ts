@@ -38,6 +38,8 @@ export class GatedLinearAttention extends Module implements Mixer {
   readonly o_proj: Linear;
   readonly g_norm_swish_gate: RMSNorm;
   private readonly core: GlaCore;
+  /** Its hook points (the core runs them). */
+  readonly points: GlaCore['points'];
   private readonly gateLogitNormalizer: number;
 
   /** Projections have no bias (the gate's second layer has one), as fla's. */
@@ -45,6 +47,7 @@ export class GatedLinearAttention extends Module implements Mixer {
     super();
     const c = new GlaCore('gla', o);
     this.core = c;
+    this.points = c.points;
     const rank = o.settings.gateLowRankDim;
     this.gateLogitNormalizer = o.settings.gateLogitNormalizer;
     const init = { bias: false, std: o.std, generator: o.generator };

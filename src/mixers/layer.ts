@@ -1,12 +1,7 @@
-// What every mixer layer repeats around its op: naming its hook points, checking a state passed in, and
-// choosing between the chunkwise form and the token-by-token recurrence.
+// What every mixer layer repeats around its op: checking a state passed in, and choosing between the
+// chunkwise form and the token-by-token recurrence.
 import { isGradEnabled, type Tensor } from '../tensor/index.js';
 import type { MixerState } from './mixer.js';
-
-/** `${name}.${point}` for each of a layer's hook points, e.g. "blocks.3.mixer.hook_q". */
-export function hookNames<P extends string>(name: string, points: readonly P[]): Record<P, string> {
-  return Object.fromEntries(points.map((p) => [p, `${name}.${p}`])) as Record<P, string>;
-}
 
 /**
  * A state passed to `kind`'s forward, as its own state class, or null for none. A state made by another

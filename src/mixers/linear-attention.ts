@@ -52,12 +52,15 @@ export class LinearAttention extends Module implements Mixer {
   readonly norm: RMSNorm;
   readonly o_proj: Linear;
   private readonly core: GlaCore;
+  /** Its hook points (the core runs them). */
+  readonly points: GlaCore['points'];
 
   /** Projections have no bias, as fla's. */
   constructor(o: MixerOptions<Settings<typeof LINEAR_ATTENTION_SETTINGS>>) {
     super();
     const c = new GlaCore('linear-attention', o);
     this.core = c;
+    this.points = c.points;
     const init = { bias: false, std: o.std, generator: o.generator };
     this.feature_map_q = new HadamardFeatureMap(c.headK, o);
     this.feature_map_k = new HadamardFeatureMap(c.headK, o);

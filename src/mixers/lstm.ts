@@ -15,9 +15,9 @@
 // kernel (lstmScan: forward keeps the gates and cells, backward is BPTT in reverse), spread over the batch.
 // Generation carries (h, c), a constant-size state, and runs the same kernel on the new tokens.
 //
-import { Linear, Module, uniform } from '../nn/index.js';
+import { type HookPoint, hookPoints, Linear, Module, uniform } from '../nn/index.js';
 import { add, linear, type Tensor, zeros } from '../tensor/index.js';
-import { hookNames, stateOf } from './layer.js';
+import { stateOf } from './layer.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import { lstmScan } from './ops/lstm/op.js';
 import { LSTMState } from './ops/lstm/state.js';
@@ -35,7 +35,7 @@ export class LSTM extends Module implements Mixer {
   readonly bias_ih_l0: Tensor;
   readonly bias_hh_l0: Tensor;
   readonly o_proj: Linear | null;
-  private readonly hookNames: Record<'hook_h', string>;
+  readonly points: Readonly<Record<'hook_h', HookPoint>>;
 
   constructor(o: MixerOptions<Settings<typeof LSTM_SETTINGS>>) {
     super();
@@ -52,7 +52,7 @@ export class LSTM extends Module implements Mixer {
       hidden === o.dim
         ? null
         : new Linear(hidden, o.dim, { bias: o.bias, std: o.projStd, generator: o.generator });
-    this.hookNames = hookNames(o.name, ['hook_h']);
+    this.points = hookPoints(o.name, ['hook_h']);
   }
 
   initState(batch: number, _capacity: number): LSTMState {
@@ -72,7 +72,7 @@ export class LSTM extends Module implements Mixer {
       state.h = scan.h;
       state.c = scan.c;
     }
-    const h = ctx.hooks.run(this.hookNames.hook_h, scan.output);
+    const h = ctx.hooks.run(this.points.hook_h, scan.output);
     return this.o_proj ? this.o_proj.forward(h) : h;
   }
 }

@@ -17,7 +17,7 @@
 // (ops/mamba/state.ts): the last d_conv - 1 conv inputs and h [B, d_inner, d_state]; the same kernels
 // continue from it, so one token is one recurrent step.
 // Hook points: hook_conv (u), hook_delta, hook_B, hook_C, hook_y (gated y, into out_proj).
-import { Linear, Module, markNoWeightDecay } from '../nn/index.js';
+import { type HookPoint, hookPoints, Linear, Module, markNoWeightDecay } from '../nn/index.js';
 import {
   add,
   defaultGenerator,
@@ -31,7 +31,7 @@ import {
   split,
   type Tensor,
 } from '../tensor/index.js';
-import { hookNames, stateOf } from './layer.js';
+import { stateOf } from './layer.js';
 import type { Mixer, MixerContext, MixerState } from './mixer.js';
 import { CausalConv1d } from './ops/conv/op.js';
 import { selectiveScan } from './ops/mamba/op.js';
@@ -70,7 +70,7 @@ export class Mamba extends Module implements Mixer {
   readonly dConv: number;
   readonly dtRank: number;
   readonly chunkSize: number;
-  private readonly hookNames: Record<(typeof HOOKS)[number], string>;
+  readonly points: Readonly<Record<(typeof HOOKS)[number], HookPoint>>;
 
   constructor(o: MixerOptions<Settings<typeof MAMBA_SETTINGS>>) {
     super();
@@ -111,7 +111,7 @@ export class Mamba extends Module implements Mixer {
     );
     this.D = fromArray(new Float32Array(dInner).fill(1), [dInner]).requiresGrad_();
     this.out_proj = new Linear(dInner, o.dim, { bias: o.bias, std: o.projStd, generator: g });
-    this.hookNames = hookNames(o.name, HOOKS);
+    this.points = hookPoints(o.name, HOOKS);
   }
 
   initState(batch: number, _capacity: number): MambaState {
@@ -124,7 +124,7 @@ export class Mamba extends Module implements Mixer {
     }
     const state = this.stateFor(ctx.state, x.shape[0]);
     const hooks = ctx.hooks;
-    const names = this.hookNames;
+    const names = this.points;
     const [xs, z] = this.inProj(x);
     const u = hooks.run(names.hook_conv, this.conv1d.forward(xs, state?.conv ?? null));
     const [dt, B, C] = split(this.x_proj.forward(u), [this.dtRank, this.dState, this.dState], 2);

@@ -33,6 +33,8 @@ export class RetNet extends Module implements Mixer {
   /** log gamma_h for each head. */
   readonly logGamma: Float32Array;
   private readonly core: GlaCore;
+  /** Its hook points (the core runs them). */
+  readonly points: GlaCore['points'];
   private rotary: RotaryTable | null = null;
 
   /** Projections have no bias, as fla's. */
@@ -42,6 +44,7 @@ export class RetNet extends Module implements Mixer {
     if (c.headK % 2 !== 0)
       throw new Error(`retnet: rotary embeddings need an even key head size, got ${c.headK}`);
     this.core = c;
+    this.points = c.points;
     const init = { bias: false, std: o.std, generator: o.generator };
     this.q_proj = new Linear(o.dim, c.keyDim, init);
     this.k_proj = new Linear(o.dim, c.keyDim, init);

@@ -3,7 +3,7 @@
 //   resid_post = resid_mid + mlp(norm_2(resid_mid))
 // Each sublayer reads the stream and adds its output back: this is where "the residual is added".
 import { createMixer, type Mixer, type MixerContext } from '../mixers/index.js';
-import { LayerNorm, MLP, Module, RMSNorm, SwiGLU } from '../nn/index.js';
+import { hookPoints, LayerNorm, MLP, Module, RMSNorm, SwiGLU } from '../nn/index.js';
 import { add, dropout, type Generator, type RotaryTable, type Tensor } from '../tensor/index.js';
 import { type ModelConfig, mixerOf, mlpHidden } from './config.js';
 
@@ -13,6 +13,18 @@ export function makeNorm(c: ModelConfig): LayerNorm | RMSNorm {
     : new RMSNorm(c.nEmbd, c.normEps);
 }
 
+// TransformerLens's names for the residual stream and the sublayer inputs and outputs.
+const blockPoints = (prefix: string) =>
+  hookPoints(prefix, [
+    'hook_resid_pre',
+    'ln1.hook_normalized',
+    'hook_attn_out',
+    'hook_resid_mid',
+    'ln2.hook_normalized',
+    'hook_mlp_out',
+    'hook_resid_post',
+  ]);
+
 export class Block extends Module {
   readonly ln_1: LayerNorm | RMSNorm;
   /** Self-attention layers are `attn` (GPT-2's name); every other kind of mixer is `mixer`. */
@@ -20,10 +32,7 @@ export class Block extends Module {
   readonly mixer?: Mixer;
   readonly ln_2: LayerNorm | RMSNorm;
   readonly mlp: MLP | SwiGLU;
-  private readonly names: Record<
-    'resid_pre' | 'attn_out' | 'resid_mid' | 'mlp_out' | 'resid_post' | 'ln1' | 'ln2',
-    string
-  >;
+  readonly points: ReturnType<typeof blockPoints>;
 
   constructor(
     readonly config: ModelConfig,
@@ -58,15 +67,7 @@ export class Block extends Module {
     this.ln_2 = makeNorm(c);
     const Mlp = c.mlp === 'gelu' ? MLP : SwiGLU;
     this.mlp = new Mlp(c.nEmbd, mlpHidden(c), `${prefix}.mlp`, { bias: c.bias, std, projStd, generator });
-    this.names = {
-      resid_pre: `${prefix}.hook_resid_pre`,
-      ln1: `${prefix}.ln1.hook_normalized`,
-      attn_out: `${prefix}.hook_attn_out`,
-      resid_mid: `${prefix}.hook_resid_mid`,
-      ln2: `${prefix}.ln2.hook_normalized`,
-      mlp_out: `${prefix}.hook_mlp_out`,
-      resid_post: `${prefix}.hook_resid_post`,
-    };
+    this.points = blockPoints(prefix);
   }
 
   /** The sequence mixer, whichever field holds it. */
@@ -77,20 +78,27 @@ export class Block extends Module {
   forward(x: Tensor, ctx: MixerContext): Tensor {
     const h = ctx.hooks;
     const p = this.config.dropout;
-    const residPre = h.run(this.names.resid_pre, x);
+    const residPre = h.run(this.points.hook_resid_pre, x);
     const attnOut = h.run(
-      this.names.attn_out,
+      this.points.hook_attn_out,
       dropout(
-        this.sequenceMixer.forward(h.run(this.names.ln1, this.ln_1.forward(residPre)), ctx),
+        this.sequenceMixer.forward(
+          h.run(this.points['ln1.hook_normalized'], this.ln_1.forward(residPre)),
+          ctx,
+        ),
         p,
         this.training,
       ),
     );
-    const residMid = h.run(this.names.resid_mid, add(residPre, attnOut));
+    const residMid = h.run(this.points.hook_resid_mid, add(residPre, attnOut));
     const mlpOut = h.run(
-      this.names.mlp_out,
-      dropout(this.mlp.forward(h.run(this.names.ln2, this.ln_2.forward(residMid)), h), p, this.training),
+      this.points.hook_mlp_out,
+      dropout(
+        this.mlp.forward(h.run(this.points['ln2.hook_normalized'], this.ln_2.forward(residMid)), h),
+        p,
+        this.training,
+      ),
     );
-    return h.run(this.names.resid_post, add(residMid, mlpOut));
+    return h.run(this.points.hook_resid_post, add(residMid, mlpOut));
   }
 }

@@ -6,6 +6,8 @@ import type { MixerState } from '../mixers/index.js';
 import {
   Embedding,
   type HookContext,
+  HookPoint,
+  hookPoints,
   type LayerNorm,
   Linear,
   Module,
@@ -49,7 +51,11 @@ export interface ForwardOptions {
 
 export class LanguageModel extends Module {
   readonly config: ModelConfig;
+  readonly points = hookPoints('', ['hook_embed', 'ln_final.hook_normalized']);
+  /** Learned positions only. */
+  readonly posEmbedPoint: HookPoint | null;
   readonly transformer: Transformer;
+  private pointsByName: Map<string, HookPoint> | null = null;
   readonly lm_head: Linear | null;
 
   constructor(config: ModelConfig, options: { seed?: number; generator?: Generator } = {}) {
@@ -57,6 +63,7 @@ export class LanguageModel extends Module {
     validateConfig(config);
     this.config = config;
     const g = options.generator ?? new Generator(options.seed ?? 0);
+    this.posEmbedPoint = config.positions === 'learned' ? new HookPoint('hook_pos_embed') : null;
     this.transformer = new Transformer(config, g);
     this.lm_head = config.tieEmbeddings
       ? null
@@ -86,20 +93,24 @@ export class LanguageModel extends Module {
       if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize)
         throw new Error(`model: token id ${id} is outside the vocabulary of ${c.vocabSize}`);
     }
-    let x = hooks.run('hook_embed', this.transformer.wte.forward(ids));
-    if (this.transformer.wpe) {
+    if (hooks !== NO_HOOKS) {
+      this.pointsByName ??= this.hookPoints();
+      hooks.checkNames(this.pointsByName);
+    }
+    let x = hooks.run(this.points.hook_embed, this.transformer.wte.forward(ids));
+    if (this.transformer.wpe && this.posEmbedPoint) {
       const positions = new IntTensor(
         Int32Array.from({ length: seq }, (_, i) => pos + i),
         [1, seq],
       );
-      x = add(x, hooks.run('hook_pos_embed', this.transformer.wpe.forward(positions)));
+      x = add(x, hooks.run(this.posEmbedPoint, this.transformer.wpe.forward(positions)));
     }
     x = dropout(x, c.dropout, this.training);
     this.transformer.h.forEach((block, i) => {
       x = block.forward(x, { hooks, state: state ? state.layers[i] : null, pos });
     });
     if (state) state.pos += seq;
-    return hooks.run('ln_final.hook_normalized', this.transformer.ln_f.forward(x));
+    return hooks.run(this.points['ln_final.hook_normalized'], this.transformer.ln_f.forward(x));
   }
 
   /** Next-token logits [B, T, vocab] for token ids [B, T]. */

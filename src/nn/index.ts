@@ -1,5 +1,5 @@
 export { Embedding } from './embedding.js';
-export { HookContext, type HookFn, NO_HOOKS } from './hooks.js';
+export { type CacheFilter, HookContext, type HookFn, HookPoint, hookPoints, NO_HOOKS } from './hooks.js';
 export { constant, markNoWeightDecay, normal, uniform, wantsWeightDecay } from './init.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { MLP, type MLPOptions, SwiGLU } from './mlp.js';

@@ -2,6 +2,7 @@
 // parameter (a Tensor that requires grad), a Module, or an array of Modules are registered by walking the
 // object, so a layer is just a class with fields; names come out as "blocks.0.attn.c_attn.weight".
 import { Tensor } from '../tensor/index.js';
+import { HookPoint } from './hooks.js';
 
 export abstract class Module {
   training = true;
@@ -19,6 +20,28 @@ export abstract class Module {
         });
       }
     }
+    return out;
+  }
+
+  /**
+   * Every hook point, by name, in the order activations reach them: fields holding a HookPoint, a record
+   * of them (what hookPoints() makes), a Module or an array of Modules, depth first.
+   */
+  hookPoints(): Map<string, HookPoint> {
+    const out = new Map<string, HookPoint>();
+    const visit = (value: unknown): void => {
+      if (value instanceof HookPoint) out.set(value.name, value);
+      else if (value instanceof Module) for (const [name, p] of value.hookPoints()) out.set(name, p);
+      else if (Array.isArray(value)) value.forEach(visit);
+      else if (
+        value !== null &&
+        typeof value === 'object' &&
+        Object.getPrototypeOf(value) === Object.prototype
+      ) {
+        for (const v of Object.values(value)) if (v instanceof HookPoint) visit(v);
+      }
+    };
+    for (const value of Object.values(this)) visit(value);
     return out;
   }
 

@@ -4,9 +4,9 @@
 // parameters (named as fla's) and uses this core for the rest.
 //   Hook points: hook_q, hook_k [B, T, H, K], hook_v [B, T, H, V], hook_beta [B, T, H], hook_g [B, T, H]
 //   (gated only: the log decay), hook_o [B, T, H, V] (the recurrence's output, before the norm).
-import { type HookContext, Linear } from '../../../nn/index.js';
+import { type HookContext, type HookPoint, hookPoints, Linear } from '../../../nn/index.js';
 import { reshape, type Tensor } from '../../../tensor/index.js';
-import { hookNames, stateOf, useRecurrence } from '../../layer.js';
+import { stateOf, useRecurrence } from '../../layer.js';
 import type { MixerContext, MixerState } from '../../mixer.js';
 import type { LayerOptions } from '../../options.js';
 import { positiveInt } from '../../settings.js';
@@ -34,6 +34,7 @@ export interface DeltaRuleInputs {
 }
 
 const HOOKS = ['hook_q', 'hook_k', 'hook_v', 'hook_beta', 'hook_g', 'hook_o'] as const;
+type Point = (typeof HOOKS)[number];
 
 export class DeltaRuleCore {
   readonly heads: number;
@@ -42,7 +43,8 @@ export class DeltaRuleCore {
   readonly convSize: number;
   readonly chunkSize: number;
   private readonly dim: number;
-  private readonly hookNames: Record<(typeof HOOKS)[number], string>;
+  /** The layer's hook points: hook_g only where there is a gate (Gated DeltaNet). */
+  readonly points: Readonly<Partial<Record<Point, HookPoint>>>;
 
   constructor(
     readonly kind: 'deltanet' | 'gated-deltanet',
@@ -53,7 +55,10 @@ export class DeltaRuleCore {
     this.dim = o.dim;
     this.convSize = o.settings.convSize;
     this.chunkSize = o.settings.chunkSize;
-    this.hookNames = hookNames(o.name, HOOKS);
+    this.points = hookPoints(
+      o.name,
+      HOOKS.filter((p) => p !== 'hook_g' || kind === 'gated-deltanet'),
+    );
   }
 
   /** A projection from `inF` to `outF` features: fla's layers have no biases in these. */
@@ -70,8 +75,10 @@ export class DeltaRuleCore {
     return new DeltaRuleState(this.kind, batch, this.heads, this.headKDim, this.headVDim, this.convSize);
   }
 
-  hook(hooks: HookContext, point: (typeof HOOKS)[number], t: Tensor): Tensor {
-    return hooks.run(this.hookNames[point], t);
+  hook(hooks: HookContext, point: Point, t: Tensor): Tensor {
+    const p = this.points[point];
+    if (!p) throw new Error(`${this.kind}: no hook point ${point}`);
+    return hooks.run(p, t);
   }
 
   /** q and k (unit vectors per head) and v, each [B, T, H, D], through the layer's convolutions. */

@@ -2,9 +2,15 @@
 // short convolutions of q, k and v, the choice between the chunkwise op (training, prefill) and the
 // recurrence (decoding), the state, and the hook points. Each layer holds its own parameters (named as
 // fla's) and uses this core for the rest.
-import type { HookContext, Linear, RMSNorm } from '../../../nn/index.js';
+import {
+  type HookContext,
+  type HookPoint,
+  hookPoints,
+  type Linear,
+  type RMSNorm,
+} from '../../../nn/index.js';
 import { type Generator, mul, reshape, silu, type Tensor } from '../../../tensor/index.js';
-import { hookNames, stateOf, useRecurrence } from '../../layer.js';
+import { stateOf, useRecurrence } from '../../layer.js';
 import type { MixerContext, MixerState } from '../../mixer.js';
 import type { MixerOptions } from '../../options.js';
 import { count, positive, positiveInt, type Settings } from '../../settings.js';
@@ -34,6 +40,7 @@ type GlaSettings = Settings<ReturnType<typeof glaSettings>>;
 
 /** q, k [B, T, H, K] (after RoPE or the feature map), v [B, T, H, V], gk [B, T, H, K] (GLA's log decay), o. */
 const HOOKS = ['hook_q', 'hook_k', 'hook_v', 'hook_gk', 'hook_o'] as const;
+type Point = (typeof HOOKS)[number];
 
 /** The recurrence core: heads of K-dim keys and V-dim values, scores scaled by 1/sqrt(K). */
 export class GlaCore {
@@ -46,14 +53,18 @@ export class GlaCore {
   readonly chunkSize: number;
   readonly convSize: number;
   readonly scale: number;
-  private readonly hookNames: Record<(typeof HOOKS)[number], string>;
+  /** The layer's hook points: hook_gk only where the decay is data-dependent (GLA). */
+  readonly points: Readonly<Partial<Record<Point, HookPoint>>>;
 
   constructor(
     readonly mixer: 'linear-attention' | 'retnet' | 'gla',
     o: MixerOptions<GlaSettings>,
   ) {
     const s = o.settings;
-    this.hookNames = hookNames(o.name, HOOKS);
+    this.points = hookPoints(
+      o.name,
+      HOOKS.filter((p) => p !== 'hook_gk' || mixer === 'gla'),
+    );
     this.heads = o.heads;
     this.keyDim = Math.round(o.dim * s.expandK);
     this.valueDim = Math.round(o.dim * s.expandV);
@@ -90,8 +101,10 @@ export class GlaCore {
   }
 
   /** Passes t through this layer's hook point `point` (hook_q, hook_k, ...). */
-  hook(hooks: HookContext, point: (typeof HOOKS)[number], t: Tensor): Tensor {
-    return hooks.run(this.hookNames[point], t);
+  hook(hooks: HookContext, point: Point, t: Tensor): Tensor {
+    const p = this.points[point];
+    if (!p) throw new Error(`${this.mixer}: no hook point ${point}`);
+    return hooks.run(p, t);
   }
 
   /**

@@ -1,5 +1,5 @@
 // The depthwise causal conv1d that Mamba and the delta-rule layers put in front of their recurrences,
-// forward and backward, channels-last (the js oracle and the math: src/mixers/conv/kernels.ts).
+// forward and backward, channels-last (the js oracle and the math: src/mixers/ops/conv/kernels.ts).
 //
 // A task is a block of channels, contiguous in memory, so the loops over it vectorise; the taps are
 // transposed to [width, channels] so that they are read the same way. Forward tasks are (batch, block)

@@ -1,5 +1,5 @@
 // Gated linear attention on the CPU (linear attention, RetNet and GLA share it): the chunkwise forward and
-// backward and the step-by-step recurrence of src/mixers/gla/kernels.ts, with the same arguments.
+// backward and the step-by-step recurrence of src/mixers/ops/gla/kernels.ts, with the same arguments.
 //
 //   S_t = diag(exp(g_t)) S_{t-1} + k_t v_t^T,   o_t = scale * S_t^T q_t
 //

@@ -1,4 +1,4 @@
-// The LSTM recurrence (family "lstm", js oracle in src/mixers/lstm/kernels.ts, same arguments and layouts).
+// The LSTM recurrence (family "lstm", js oracle in src/mixers/ops/lstm/kernels.ts, same arguments and layouts).
 // Time cannot be split, so the work is split over the batch: each task owns a few sequences and walks
 // them through all T steps. Per step, the recurrent product of those rows with W_hh is one small
 // register-blocked GEMM (the rows share every load of the weights, which stay in cache across steps),

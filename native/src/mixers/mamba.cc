@@ -1,5 +1,5 @@
 // Mamba's selective scan, forward and backward, channels-last (the js oracle and the math:
-// src/mixers/mamba/kernels.ts). Its causal conv1d is shared with the delta-rule layers (conv.cc).
+// src/mixers/ops/mamba/kernels.ts). Its causal conv1d is shared with the delta-rule layers (conv.cc).
 //
 // Scan forward: each task is one batch element and a block of 16 channels and walks time once, each
 // channel's state (d_state floats) in a small buffer. Per step, the scalars of the block (delta after

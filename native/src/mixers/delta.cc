@@ -1,8 +1,9 @@
 // The delta-rule kernels (src/mixers/ops/delta/): the chunkwise recurrence forward and backward, the
 // token-by-token recurrence for generation and the per-head L2 norm (the short convolution is conv.cc,
 // shared with Mamba). The math is that of the js versions (kernels.ts there), which are the oracle; the
-// argument lists are the kernel table's (src/backend/kernels.ts); here every chunk product is a jl::sgemm on small dense buffers, and the (batch, head)
-// pairs run in parallel, each walking its chunks in order (only the K x V state crosses chunk borders).
+// argument lists are the kernel table's (src/backend/kernels.ts). Here every chunk product is a jl::sgemm
+// on small dense buffers, and the (batch, head) pairs run in parallel, each walking its chunks in order
+// (only the K x V state crosses chunk borders).
 //
 // Per chunk of n positions with start state S0 [K, V], gam = running sum of g inside the chunk:
 //   A = strictly-lower(beta_r exp(gam_r - gam_j) k_r . k_j),  T = (I + A)^-1

@@ -11,7 +11,7 @@ import { sigmoid, type Tensor } from '../tensor/index.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
 import { DELTA_RULE_SETTINGS, DeltaRuleCore } from './ops/delta/layer.js';
-import type { DeltaRuleState } from './ops/delta/state.js';
+import type { MatrixMemoryState } from './ops/matrix-state.js';
 import type { MixerOptions } from './options.js';
 import type { Settings, SettingsSpec } from './settings.js';
 
@@ -51,7 +51,7 @@ export class DeltaNet extends Module implements Mixer {
     this.o_norm = new RMSNorm(D, 1e-5);
   }
 
-  initState(batch: number, _capacity: number): DeltaRuleState {
+  initState(batch: number, _capacity: number): MatrixMemoryState {
     return this.core.initState(batch);
   }
 

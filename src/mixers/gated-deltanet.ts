@@ -23,7 +23,7 @@ import {
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
 import { DELTA_RULE_SETTINGS, DeltaRuleCore } from './ops/delta/layer.js';
-import type { DeltaRuleState } from './ops/delta/state.js';
+import type { MatrixMemoryState } from './ops/matrix-state.js';
 import type { MixerOptions } from './options.js';
 import { positive, positiveInt, type Settings, type SettingsSpec } from './settings.js';
 
@@ -96,7 +96,7 @@ export class GatedDeltaNet extends Module implements Mixer {
     this.o_norm = new RMSNorm(V, 1e-5);
   }
 
-  initState(batch: number, _capacity: number): DeltaRuleState {
+  initState(batch: number, _capacity: number): MatrixMemoryState {
     return this.core.initState(batch);
   }
 

@@ -14,7 +14,7 @@ import { mul, neg, softplus, type Tensor } from '../tensor/index.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
 import { GlaCore, glaSettings } from './ops/gla/layer.js';
-import type { GlaState } from './ops/gla/state.js';
+import type { MatrixMemoryState } from './ops/matrix-state.js';
 import type { MixerOptions } from './options.js';
 import { positive, positiveInt, type Settings, type SettingsSpec } from './settings.js';
 
@@ -63,7 +63,7 @@ export class GatedLinearAttention extends Module implements Mixer {
     this.g_norm_swish_gate = new RMSNorm(c.headV, 1e-5);
   }
 
-  initState(batch: number, _capacity: number): GlaState {
+  initState(batch: number, _capacity: number): MatrixMemoryState {
     return this.core.initState(batch);
   }
 

@@ -10,14 +10,13 @@ export type { Mixer, MixerContext, MixerState } from './mixer.js';
 export { KVCache } from './ops/attention/state.js';
 export { CausalConv1d, causalConv1d } from './ops/conv/op.js';
 export { chunkDeltaRule, recurrentDeltaRule } from './ops/delta/op.js';
-export { DeltaRuleState } from './ops/delta/state.js';
 export { withNaiveOps } from './ops/form.js';
 export { chunkGla, type Decay, recurrentGla } from './ops/gla/op.js';
-export { GlaState } from './ops/gla/state.js';
 export { lstmScan } from './ops/lstm/op.js';
 export { LSTMState } from './ops/lstm/state.js';
 export { selectiveScan } from './ops/mamba/op.js';
 export { MambaState } from './ops/mamba/state.js';
+export { MatrixMemoryState } from './ops/matrix-state.js';
 export type { LayerOptions, LayerShape, MixerOptions } from './options.js';
 export {
   checkMixerSettings,

@@ -17,7 +17,7 @@ import { mul, type Tensor } from '../tensor/index.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
 import { GlaCore, glaSettings } from './ops/gla/layer.js';
-import type { GlaState } from './ops/gla/state.js';
+import type { MatrixMemoryState } from './ops/matrix-state.js';
 import type { LayerOptions, MixerOptions } from './options.js';
 import type { Settings, SettingsSpec } from './settings.js';
 
@@ -74,7 +74,7 @@ export class LinearAttention extends Module implements Mixer {
     this.o_proj = new Linear(c.valueDim, o.dim, { ...init, std: o.projStd });
   }
 
-  initState(batch: number, _capacity: number): GlaState {
+  initState(batch: number, _capacity: number): MatrixMemoryState {
     return this.core.initState(batch);
   }
 

@@ -13,7 +13,7 @@ import { type RotaryTable, rope, type Tensor } from '../tensor/index.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
 import { GlaCore, glaSettings } from './ops/gla/layer.js';
-import type { GlaState } from './ops/gla/state.js';
+import type { MatrixMemoryState } from './ops/matrix-state.js';
 import type { MixerOptions } from './options.js';
 import type { Settings, SettingsSpec } from './settings.js';
 
@@ -58,7 +58,7 @@ export class RetNet extends Module implements Mixer {
     this.logGamma = Float32Array.from({ length: o.heads }, (_, h) => Math.log(1 - 2 ** (-5 - h)));
   }
 
-  initState(batch: number, _capacity: number): GlaState {
+  initState(batch: number, _capacity: number): MatrixMemoryState {
     return this.core.initState(batch);
   }
 

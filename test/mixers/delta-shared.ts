@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createMixer, type MixerOf, type MixerSettings } from '../../src/mixers/index.js';
-import type { DeltaRuleState } from '../../src/mixers/ops/delta/state.js';
+import type { MatrixMemoryState } from '../../src/mixers/ops/matrix-state.js';
 import { HookContext, NO_HOOKS } from '../../src/nn/index.js';
 import { Generator, randn, type Tensor } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers.js';
@@ -21,7 +21,7 @@ export function deltaLayer<K extends DeltaKind>(
   return createMixer(kind, { ...layer, generator: new Generator(seed) }, settings) as MixerOf<K>;
 }
 
-export const ctx = (state: DeltaRuleState | null = null, hooks = NO_HOOKS) => ({ hooks, state, pos: 0 });
+export const ctx = (state: MatrixMemoryState | null = null, hooks = NO_HOOKS) => ({ hooks, state, pos: 0 });
 
 /** Hook points and errors of the layer. */
 export function layerSuite(kind: DeltaKind): void {
@@ -33,7 +33,7 @@ export function layerSuite(kind: DeltaKind): void {
       const cache = new Map<string, Tensor>();
       const hooked = layer.forward(x, ctx(null, new HookContext(new Map(), cache)));
       assertClose(hooked.data, plain.data, 1e-6, 'hooked output');
-      const { heads: H, headKDim: K, headVDim: V } = layer.initState(1, 1);
+      const { heads: H, headK: K, headV: V } = layer.initState(1, 1);
       const expected: Record<string, number[]> = {
         'blocks.0.mixer.hook_q': [2, 9, H, K],
         'blocks.0.mixer.hook_k': [2, 9, H, K],
@@ -58,7 +58,7 @@ export function layerSuite(kind: DeltaKind): void {
 
     test('the state holds the memory and the last convSize - 1 inputs of each convolution, nothing more', () => {
       const layer = deltaLayer(kind, 16, { convSize: 3 });
-      const { heads: H, headKDim: K, headVDim: V } = layer.initState(1, 1);
+      const { heads: H, headK: K, headV: V } = layer.initState(1, 1);
       assert.equal(layer.initState(2, 1000).bytes(), 4 * 2 * (H * K * V + 2 * H * (2 * K + V)));
     });
 

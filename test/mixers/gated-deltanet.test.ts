@@ -30,13 +30,13 @@ describe('gated-deltanet: parameters and their reference inits', () => {
       'o_norm.weight': [16],
     });
     const custom = deltaLayer('gated-deltanet', 16, { headDim: 6, expandV: 1.5 }).initState(1, 1);
-    assert.deepEqual([custom.headKDim, custom.headVDim], [6, 9]);
+    assert.deepEqual([custom.headK, custom.headV], [6, 9]);
     assert.throws(
       () => deltaLayer('gated-deltanet', 16, { headDim: 5, expandV: 1.5 }),
       /expandV 1.5 times head dim 5/,
     );
     assert.throws(() => deltaLayer('gated-deltanet', 15), /width 15 is not divisible by 2 heads/);
-    assert.equal(deltaLayer('gated-deltanet', 15, { headDim: 4 }).initState(1, 1).headKDim, 4);
+    assert.equal(deltaLayer('gated-deltanet', 15, { headDim: 4 }).initState(1, 1).headK, 4);
   });
 
   test('A = exp(A_log) in (0, 16]; softplus(dt_bias) log-uniform in [1e-3, 1e-1]', () => {

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { glaKernels } from '../../../src/mixers/ops/gla/kernels.js';
 import { naiveRecurrentGla } from '../../../src/mixers/ops/gla/naive.js';
 import { chunkGla, type Decay, recurrentGla } from '../../../src/mixers/ops/gla/op.js';
-import { GlaState } from '../../../src/mixers/ops/gla/state.js';
+import { MatrixMemoryState } from '../../../src/mixers/ops/matrix-state.js';
 import {
   cat,
   Generator,
@@ -83,7 +83,7 @@ function kernelSuite(kind: DecayKind): void {
           withBackend(backend, () => {
             for (const chunkSize of [16, 32, 64]) {
               const got = run(p, w, () => {
-                const state = new GlaState('test', B, H, K, V);
+                const state = new MatrixMemoryState('test', B, H, K, V, 0);
                 state.S.set(s0.data);
                 return { o: chunkGla(p.q, p.k, p.v, p.decay, { scale, chunkSize, state }), state: state.S };
               });
@@ -93,7 +93,7 @@ function kernelSuite(kind: DecayKind): void {
               for (const [i, gr] of got.grads.entries())
                 assertClose(gr, ref.grads[i], TOL, `${what} gradient ${i}`);
             }
-            const state = new GlaState('test', B, H, K, V);
+            const state = new MatrixMemoryState('test', B, H, K, V, 0);
             state.S.set(s0.data);
             const o = noGrad(() => recurrentGla(p.q, p.k, p.v, p.decay, { scale, state }));
             assertClose(o.data, ref.o, TOL, `${backend}, recurrent: output`);
@@ -123,7 +123,7 @@ function kernelSuite(kind: DecayKind): void {
         });
         for (const backend of backends()) {
           withBackend(backend, () => {
-            const state = new GlaState('test', B, H, K, V);
+            const state = new MatrixMemoryState('test', B, H, K, V, 0);
             const got = run(strong, w, () => ({
               o: chunkGla(strong.q, strong.k, strong.v, strong.decay, { scale: 0.5, chunkSize: 64, state }),
               state: state.S,
@@ -141,7 +141,7 @@ function kernelSuite(kind: DecayKind): void {
       const [B, T, H, K, V] = [2, 50, 2, 3, 4];
       const p = problem(kind, [B, T, H, K, V], g);
       const whole = noGrad(() => chunkGla(p.q, p.k, p.v, p.decay, { scale: 0.5, chunkSize: 16 }));
-      const state = new GlaState('test', B, H, K, V);
+      const state = new MatrixMemoryState('test', B, H, K, V, 0);
       const piece = (t: Tensor, a: number, b: number) => slice(t, 1, a, b);
       const cuts = [0, 7, 30, 31, 50];
       const parts = noGrad(() =>
@@ -219,7 +219,7 @@ function kernelSuite(kind: DecayKind): void {
         () => chunkGla(p.q, p.k, p.v, p.decay, { scale: 1, chunkSize: 0 }),
         /chunkSize must be a positive integer/,
       );
-      const wrong = new GlaState('test', 1, 2, 3, 4);
+      const wrong = new MatrixMemoryState('test', 1, 2, 3, 4, 0);
       assert.throws(
         () => chunkGla(p.q, p.k, p.v, p.decay, { scale: 1, chunkSize: 4, state: wrong }),
         /state holds/,

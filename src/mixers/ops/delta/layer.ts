@@ -11,8 +11,8 @@ import type { MixerContext, MixerState } from '../../mixer.js';
 import type { LayerOptions } from '../../options.js';
 import { positiveInt } from '../../settings.js';
 import { CausalConv1d } from '../conv/op.js';
+import { MatrixMemoryState } from '../matrix-state.js';
 import { chunkDeltaRule, l2Normalize, recurrentDeltaRule } from './op.js';
-import { DeltaRuleState } from './state.js';
 
 /** The settings both layers read: the short convolutions' width and the chunk size, fla's defaults. */
 export const DELTA_RULE_SETTINGS = { convSize: positiveInt(4), chunkSize: positiveInt(64) };
@@ -71,8 +71,8 @@ export class DeltaRuleCore {
     return new CausalConv1d(channels, this.convSize, { bias: false, generator: o.generator });
   }
 
-  initState(batch: number): DeltaRuleState {
-    return new DeltaRuleState(this.kind, batch, this.heads, this.headKDim, this.headVDim, this.convSize);
+  initState(batch: number): MatrixMemoryState {
+    return new MatrixMemoryState(this.kind, batch, this.heads, this.headKDim, this.headVDim, this.convSize);
   }
 
   hook(hooks: HookContext, point: Point, t: Tensor): Tensor {
@@ -94,9 +94,9 @@ export class DeltaRuleCore {
     const unit = (c: CausalConv1d, p: Linear, window: Float32Array | null) =>
       heads(l2Normalize(conv(c, p, window), K), K);
     return {
-      q: this.hook(ctx.hooks, 'hook_q', unit(layer.q_conv1d, layer.q_proj, state?.conv.q ?? null)),
-      k: this.hook(ctx.hooks, 'hook_k', unit(layer.k_conv1d, layer.k_proj, state?.conv.k ?? null)),
-      v: this.hook(ctx.hooks, 'hook_v', heads(conv(layer.v_conv1d, layer.v_proj, state?.conv.v ?? null), V)),
+      q: this.hook(ctx.hooks, 'hook_q', unit(layer.q_conv1d, layer.q_proj, state?.conv?.q ?? null)),
+      k: this.hook(ctx.hooks, 'hook_k', unit(layer.k_conv1d, layer.k_proj, state?.conv?.k ?? null)),
+      v: this.hook(ctx.hooks, 'hook_v', heads(conv(layer.v_conv1d, layer.v_proj, state?.conv?.v ?? null), V)),
     };
   }
 
@@ -106,8 +106,8 @@ export class DeltaRuleCore {
     const scale = 1 / Math.sqrt(this.headKDim);
     const o =
       state && useRecurrence(q.shape[1], this.chunkSize, [q, k, v, beta, g])
-        ? recurrentDeltaRule(q, k, v, beta, g, { scale, state: state.memory })
-        : chunkDeltaRule(q, k, v, beta, g, { scale, chunkSize: this.chunkSize, state: state?.memory });
+        ? recurrentDeltaRule(q, k, v, beta, g, { scale, state: state.S })
+        : chunkDeltaRule(q, k, v, beta, g, { scale, chunkSize: this.chunkSize, state: state?.S });
     return this.hook(ctx.hooks, 'hook_o', o);
   }
 
@@ -117,13 +117,10 @@ export class DeltaRuleCore {
     return reshape(o, [B, T, H * V]);
   }
 
-  private ownState(given: MixerState | null, batch: number): DeltaRuleState | null {
-    const state = stateOf(this.kind, given, DeltaRuleState, batch);
-    const fits =
-      state === null ||
-      (state.memory.length === batch * this.heads * this.headKDim * this.headVDim &&
-        state.conv.q.length === batch * (this.convSize - 1) * this.heads * this.headKDim);
-    if (!fits) throw new Error(`${this.kind}: the state was not made by this layer's initState`);
+  private ownState(given: MixerState | null, batch: number): MatrixMemoryState | null {
+    const state = stateOf(this.kind, given, MatrixMemoryState, batch);
+    if (state && !state.fits(this.heads, this.headKDim, this.headVDim, this.convSize))
+      throw new Error(`${this.kind}: the state was not made by this layer's initState`);
     return state;
   }
 }

@@ -15,8 +15,8 @@ import type { MixerContext, MixerState } from '../../mixer.js';
 import type { MixerOptions } from '../../options.js';
 import { count, positive, positiveInt, type Settings } from '../../settings.js';
 import { CausalConv1d } from '../conv/op.js';
+import { MatrixMemoryState } from '../matrix-state.js';
 import { chunkGla, type Decay, recurrentGla } from './op.js';
-import { GlaState } from './state.js';
 
 /**
  * The settings the core reads, with the layer's reference widths: keys expandK x dim and values expandV x
@@ -80,8 +80,8 @@ export class GlaCore {
     this.scale = 1 / Math.sqrt(this.headK);
   }
 
-  initState(batch: number): GlaState {
-    return new GlaState(this.mixer, batch, this.heads, this.headK, this.headV, this.convSize);
+  initState(batch: number): MatrixMemoryState {
+    return new MatrixMemoryState(this.mixer, batch, this.heads, this.headK, this.headV, this.convSize);
   }
 
   /** The short convolution of a projection `width` wide, or null when convSize is 0. */
@@ -127,10 +127,10 @@ export class GlaCore {
     return reshape(mul(norm.forward(o), silu(reshape(g, o.shape))), [B, T, this.valueDim]);
   }
 
-  private ownState(given: MixerState | null, batch: number): GlaState | null {
-    const state = stateOf(this.mixer, given, GlaState, batch);
-    if (state && (state.conv !== null) !== this.convSize > 0)
-      throw new Error(`${this.mixer}: the state's short convolutions do not match convSize ${this.convSize}`);
+  private ownState(given: MixerState | null, batch: number): MatrixMemoryState | null {
+    const state = stateOf(this.mixer, given, MatrixMemoryState, batch);
+    if (state && !state.fits(this.heads, this.headK, this.headV, this.convSize))
+      throw new Error(`${this.mixer}: the state was not made by this layer's initState`);
     return state;
   }
 }

@@ -2,9 +2,9 @@
 // and the step-by-step recurrence (generation). The equations are in kernels.ts.
 import { isGradEnabled, record, Tensor } from '../../../tensor/index.js';
 import { naiveOps } from '../form.js';
+import type { MatrixMemoryState } from '../matrix-state.js';
 import { glaKernels } from './kernels.js';
 import { naiveRecurrentGla } from './naive.js';
-import type { GlaState } from './state.js';
 
 /** How the state forgets between steps: never, at a fixed rate per head, or by a learned per-key gate. */
 export type Decay =
@@ -19,7 +19,7 @@ export interface GlaOptions {
   /** Multiplies q (1 / sqrt(K) in the references). */
   scale: number;
   /** Continue from this state and leave the final state in it; absent: start from zeros. */
-  state?: GlaState | null;
+  state?: MatrixMemoryState | null;
 }
 
 interface Dims {
@@ -30,7 +30,14 @@ interface Dims {
   V: number;
 }
 
-function dimsOf(op: string, q: Tensor, k: Tensor, v: Tensor, decay: Decay, state: GlaState | null): Dims {
+function dimsOf(
+  op: string,
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  decay: Decay,
+  state: MatrixMemoryState | null,
+): Dims {
   const [B, T, H, K] = q.shape;
   const V = v.shape[3];
   const same = (t: Tensor, shape: number[]) => t.ndim === 4 && t.shape.every((s, i) => s === shape[i]);
@@ -51,9 +58,9 @@ function dimsOf(op: string, q: Tensor, k: Tensor, v: Tensor, decay: Decay, state
       `${op}: expected q, k [B, T, H, K], v [B, T, H, V] and a decay per head or per key; got q [${q.shape}], k [${k.shape}], v [${v.shape}]${g}`,
     );
   }
-  if (state && (state.batch !== B || state.heads !== H || state.keyDim !== K || state.valueDim !== V)) {
+  if (state && (state.batch !== B || state.heads !== H || state.headK !== K || state.headV !== V)) {
     throw new Error(
-      `${op}: state holds [${state.batch}, ${state.heads}, ${state.keyDim}, ${state.valueDim}], inputs need [${B}, ${H}, ${K}, ${V}]`,
+      `${op}: state holds [${state.batch}, ${state.heads}, ${state.headK}, ${state.headV}], inputs need [${B}, ${H}, ${K}, ${V}]`,
     );
   }
   return { B, T, H, K, V };
@@ -139,7 +146,7 @@ export function recurrentGla(
   k: Tensor,
   v: Tensor,
   decay: Decay,
-  options: { scale: number; state: GlaState },
+  options: { scale: number; state: MatrixMemoryState },
 ): Tensor {
   const { B, T, H, K, V } = dimsOf('recurrentGla', q, k, v, decay, options.state);
   if (naiveOps()) return naive(q, k, v, decay, options.scale, options.state);
@@ -163,7 +170,14 @@ export function recurrentGla(
 }
 
 /** The naive recurrence in place of the kernels, continuing from and updating the state as they do. */
-function naive(q: Tensor, k: Tensor, v: Tensor, decay: Decay, scale: number, state: GlaState | null): Tensor {
+function naive(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  decay: Decay,
+  scale: number,
+  state: MatrixMemoryState | null,
+): Tensor {
   const [B, , H, K] = q.shape;
   const s0 = state ? new Tensor(state.S.slice(), [B, H, K, v.shape[3]]) : undefined;
   const { o, state: last } = naiveRecurrentGla(q, k, v, decay, scale, s0);

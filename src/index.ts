@@ -3,6 +3,7 @@ export * from './backend/index.js';
 export * as data from './data/index.js';
 export * from './generate/index.js';
 export * as io from './io/index.js';
+export * as lens from './lens/index.js';
 export * from './mixers/index.js';
 export * from './model/index.js';
 export * from './nn/index.js';

@@ -2,6 +2,7 @@
 // rolling the dice over the model's next-token distribution. The model continues from its generation
 // state (a KV cache for attention), so a step costs one token's work, not the whole context again.
 import type { GenerationState, LanguageModel } from '../model/index.js';
+import type { HookContext } from '../nn/index.js';
 import { Generator, IntTensor, noGrad, type Tensor } from '../tensor/index.js';
 import { StreamDecoder, type Tokenizer } from '../tokenizer/index.js';
 import { type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
@@ -17,6 +18,8 @@ export interface GenerateOptions extends SamplingOptions {
   stop?: string[];
   /** Also report the k most likely next tokens at each step (default 0: off). */
   showTopK?: number;
+  /** Hooks to run at every step, the prompt's and each new token's (steering, ablation; src/lens). */
+  hooks?: HookContext;
 }
 
 export interface Alternative {
@@ -71,7 +74,12 @@ export async function* generate(
   let state: GenerationState = model.newState(1);
   const feed = (tokens: number[]) =>
     noGrad(() =>
-      lastRow(model.forward(new IntTensor(Int32Array.from(tokens), [1, tokens.length]), { state })),
+      lastRow(
+        model.forward(new IntTensor(Int32Array.from(tokens), [1, tokens.length]), {
+          state,
+          hooks: options.hooks,
+        }),
+      ),
     );
   const wasTraining = model.training;
   model.eval();

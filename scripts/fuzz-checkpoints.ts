@@ -7,7 +7,7 @@
 // with an error that names the mutated file, never crash, hang or accept damaged bytes.
 // `npm run fuzz:checkpoints -- --cases 2000 --seed 1`; test/train/checkpoint-fuzz.test.ts runs a slice.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -221,6 +221,16 @@ const MUTATIONS: [Mutation, number][] = [
   [removeFile, 1],
 ];
 
+/** The item whose share of the weights' total holds `r`. */
+function weighted<T>(items: readonly [T, number][], r: number): T {
+  let left = r;
+  for (const [item, w] of items) {
+    if (left < w) return item;
+    left -= w;
+  }
+  return items[items.length - 1][0];
+}
+
 /** A small checkpoint with every file, saved after two optimizer steps. */
 function baseCheckpoint(dir: string): void {
   const tokenizer = CharTokenizer.fromText('abcdefghij klmnop');
@@ -312,7 +322,7 @@ export function fuzzCheckpoints(cases: number, seed: number): CheckpointFuzzRepo
     for (let c = 0; c < cases; c++) {
       const dir = join(root, `case${c}`);
       let kind: { file: string; guarded: boolean; what: string };
-      let r = rng.randint(total + 1);
+      const r = rng.randint(total + 1);
       if (r === total) {
         // A save killed between its renames: only the previous checkpoint, aside under its hidden name.
         mkdirSync(root, { recursive: true });
@@ -328,7 +338,7 @@ export function fuzzCheckpoints(cases: number, seed: number): CheckpointFuzzRepo
             }
           }),
         );
-        const mutation = MUTATIONS.find(([, w]) => (r -= w) < 0)![0];
+        const mutation = weighted(MUTATIONS, r);
         kind = mutation(files, rng);
         mkdirSync(dir);
         for (const [n, b] of files) writeFileSync(join(dir, n), b);

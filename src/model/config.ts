@@ -179,6 +179,8 @@ export function describeIssue(issue: z.core.$ZodIssue, whole = 'the config'): st
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   }
+  if (issue.code === 'invalid_key')
+    return `${field} is not an allowed key: ${issue.issues[0]?.message ?? issue.message}`;
   const got = issue.input === undefined ? 'it is missing' : `got ${JSON.stringify(issue.input)}`;
   return `${field || whole} ${issue.message}, ${got}`;
 }

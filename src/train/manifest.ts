@@ -28,7 +28,11 @@ const MANIFEST = z.strictObject(
         bytes: z.number({ error: 'must be a byte count' }).int().min(0),
         sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 hex digits' }),
       }),
-      { error: 'must map file names to { bytes, sha256 }' },
+      // Only the record's own type gets this message; its keys and entries keep theirs.
+      {
+        error: (issue) =>
+          issue.code === 'invalid_type' ? 'must map file names to { bytes, sha256 }' : undefined,
+      },
     ),
   },
   { error: 'must be a JSON object' },

@@ -8,14 +8,46 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** Parses argv against `options`; prints `usage` and returns null on --help. Unknown options throw. */
+/**
+ * A value that starts with '-' (a negative number: --seed -1) would be read by parseArgs as an option and
+ * refused as ambiguous; joined to its option (--seed=-1), it reaches the checks, which name what the option
+ * takes.
+ */
+function joinDashValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = args[i].startsWith('--') ? args[i].slice(2) : undefined;
+    const next = args[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
+}
+
+/**
+ * Parses argv against `options`; prints `usage` and returns null on --help. An unknown or malformed option
+ * is one line naming it (the usage is for --help).
+ */
 export function parse(args: string[], options: Options, usage: string): Parsed | null {
   const all: Options = { ...options, help: { type: 'boolean', short: 'h' } };
+  const command = /^usage: (jielong \S+)/.exec(usage)?.[1] ?? 'jielong';
   let parsed: Parsed;
   try {
-    parsed = parseArgs({ args, options: all, allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({
+      args: joinDashValues(args, all),
+      options: all,
+      allowPositionals: true,
+      strict: true,
+    }) as Parsed;
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n\n${usage}`);
+    const { code, message } = e as NodeJS.ErrnoException;
+    const what =
+      code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+        ? `unknown option ${/'([^']+)'/.exec(message)?.[1] ?? message}`
+        : message.split('. ')[0];
+    throw new Error(`${what} (${command} --help lists the options)`);
   }
   if (parsed.values.help) {
     console.log(usage);
@@ -24,22 +56,36 @@ export function parse(args: string[], options: Options, usage: string): Parsed |
   return parsed;
 }
 
-export function num(
-  p: Parsed,
-  name: string,
-  fallback: number,
-  check: { integer?: boolean; min?: number } = {},
-): number {
+export interface NumberCheck {
+  integer?: boolean;
+  min?: number;
+  /** Exclusive lower bound. */
+  above?: number;
+  max?: number;
+}
+
+/** What a check accepts, in words: "an integer >= 1", "a number in (0, 1]". */
+function accepted(c: NumberCheck): string {
+  const kind = c.integer ? 'an integer' : 'a number';
+  const low = c.above !== undefined ? ['(', c.above] : c.min !== undefined ? ['[', c.min] : null;
+  if (low && c.max !== undefined) return `${kind} in ${low[0]}${low[1]}, ${c.max}]`;
+  if (low) return `${kind} ${low[0] === '(' ? '>' : '>='} ${low[1]}`;
+  return c.max !== undefined ? `${kind} <= ${c.max}` : kind;
+}
+
+export function num(p: Parsed, name: string, fallback: number, check: NumberCheck = {}): number {
   const raw = p.values[name];
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (
+    raw === '' ||
     !Number.isFinite(v) ||
-    (check.integer && !Number.isInteger(v)) ||
-    (check.min !== undefined && v < check.min)
+    (check.integer && !Number.isSafeInteger(v)) ||
+    (check.min !== undefined && v < check.min) ||
+    (check.above !== undefined && v <= check.above) ||
+    (check.max !== undefined && v > check.max)
   ) {
-    const want = `${check.integer ? 'an integer' : 'a number'}${check.min !== undefined ? ` >= ${check.min}` : ''}`;
-    throw new Error(`--${name} must be ${want}, got ${JSON.stringify(raw)}`);
+    throw new Error(`--${name} must be ${accepted(check)}, got ${JSON.stringify(raw)}`);
   }
   return v;
 }

@@ -1,5 +1,7 @@
 // Where training text comes from (the built-in seeded corpus or a user's file) and how it becomes token
 // streams. Saved in trainer.json so that --resume rebuilds exactly the same streams.
+
+import { z } from 'zod';
 import {
   generateCorpus,
   generateWorld,
@@ -9,7 +11,17 @@ import {
 } from '../data/index.js';
 import { ByteLevelBPE, CharTokenizer, type Tokenizer } from '../tokenizer/index.js';
 
-export type TextSource = { kind: 'builtin'; seed: number } | { kind: 'file'; path: string };
+/** Where a run's text came from, as trainer.json records it (checked when read back: it names a file to read). */
+export const TEXT_SOURCE = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('builtin'), seed: z.number().int().min(0) }),
+    z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+  ],
+  { error: 'must be { kind: "builtin", seed } or { kind: "file", path }' },
+);
+
+export type TextSource = z.infer<typeof TEXT_SOURCE>;
 
 export function loadText(source: TextSource): string {
   return source.kind === 'file' ? readTextFile(source.path) : generateCorpus(generateWorld(source.seed)).text;

@@ -1,8 +1,8 @@
 // `jielong eval`: loss and perplexity of a checkpoint on the train and validation splits of a text.
 import { setNumThreads } from '../backend/index.js';
-import { DEFAULT_TRAIN_OPTIONS, estimateLoss, loadCheckpoint, type TrainerState } from '../train/index.js';
+import { checked, DEFAULT_TRAIN_OPTIONS, estimateLoss, loadCheckpoint } from '../train/index.js';
 import { num, parse, str } from './args.js';
-import { describe, loadText, type TextSource, tokenStreams } from './dataset.js';
+import { describe, loadText, TEXT_SOURCE, type TextSource, tokenStreams } from './dataset.js';
 import { lossSample } from './loss-sample.js';
 import { modelDir } from './model-path.js';
 
@@ -14,6 +14,7 @@ every figure says how many (more batches, less noise). With the run's batch size
 its --eval-iters (20), the figures are exactly those of the run's last evaluation.
 
   --model DIR        checkpoint folder (default: the shipped model)
+  --no-verify        load a folder without checkpoint.json (nothing checks its files)
   --data FILE        text to evaluate on (default: the data the model was trained on, else the built-in corpus)
   --batch-size N     (default 12)
   --block-size N     window length, at most the model's context (default: the context)
@@ -29,19 +30,27 @@ const OPTIONS = {
   iters: { type: 'string' },
   seed: { type: 'string' },
   threads: { type: 'string' },
+  'no-verify': { type: 'boolean' },
 } as const;
 
 export function evalCommand(args: string[]): void {
   const p = parse(args, OPTIONS, USAGE);
   if (!p) return;
   if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
+  const int = { integer: true, min: 1 };
+  const batchSize = num(p, 'batch-size', DEFAULT_TRAIN_OPTIONS.batchSize, int);
+  const evalIters = num(p, 'iters', 50, int);
+  const seed = num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 });
   const dir = modelDir(str(p, 'model'));
-  const { model, tokenizer, trainer } = loadCheckpoint(dir);
-  const trained = (trainer as (TrainerState & { source?: TextSource }) | null)?.source;
+  const { model, tokenizer, trainer } = loadCheckpoint(dir, { verify: !p.values['no-verify'] });
+  const saved = (trainer as { source?: unknown } | null)?.source;
+  const trained =
+    saved === undefined
+      ? undefined
+      : checked(TEXT_SOURCE, saved, `checkpoint ${dir}: trainer.json`, 'source');
   const source: TextSource = str(p, 'data')
     ? { kind: 'file', path: str(p, 'data')! }
     : (trained ?? { kind: 'builtin', seed: 1 });
-  const int = { integer: true, min: 1 };
   const context = model.config.blockSize;
   const asked = num(p, 'block-size', context, int);
   // An error rather than quietly using the context: the figure would be read as the loss at the length
@@ -53,6 +62,11 @@ export function evalCommand(args: string[]): void {
   }
   const text = loadText(source);
   const { train, val } = tokenStreams(text, tokenizer);
+  if (val.length < 2) {
+    throw new Error(
+      `${source.kind === 'file' ? `--data ${source.path}` : describe(source)}: its validation split (the last 10%) has ${val.length} tokens; eval needs at least 2 (a longer text)`,
+    );
+  }
   const blockSize = Math.min(asked, val.length - 1);
   if (blockSize < asked) {
     console.error(
@@ -61,10 +75,10 @@ export function evalCommand(args: string[]): void {
   }
   const options = {
     ...DEFAULT_TRAIN_OPTIONS,
-    batchSize: num(p, 'batch-size', DEFAULT_TRAIN_OPTIONS.batchSize, int),
+    batchSize,
     blockSize,
-    evalIters: num(p, 'iters', 50, int),
-    seed: num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 }),
+    evalIters,
+    seed,
   };
   const charsPerToken = text.length / tokenizer.encode(text, { allowSpecial: false }).length;
   console.log(`model ${dir} on ${describe(source)}: ${train.length} train / ${val.length} validation tokens`);

@@ -10,6 +10,7 @@ const USAGE = `usage: jielong generate [options]
 Writes text from a trained model, one token at a time.
 
   --model DIR              checkpoint folder (default: the small model shipped with jielong)
+  --no-verify              load a folder without checkpoint.json (nothing checks its files)
   --prompt TEXT            text to continue (default "\\n")
   --max-tokens N           tokens to generate (default 200)
   --temperature X          0 = greedy (default 0.8)
@@ -32,6 +33,7 @@ const OPTIONS = {
   stop: { type: 'string', multiple: true },
   'show-probs': { type: 'string' },
   threads: { type: 'string' },
+  'no-verify': { type: 'boolean' },
 } as const;
 
 const show = (text: string) => JSON.stringify(text).slice(1, -1);
@@ -40,19 +42,22 @@ export async function generateCommand(args: string[]): Promise<void> {
   const p = parse(args, OPTIONS, USAGE);
   if (!p) return;
   if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
-  const { model, tokenizer } = loadCheckpoint(modelDir(str(p, 'model')));
   const showProbs = num(p, 'show-probs', 0, { integer: true, min: 0 });
+  const stop = (p.values.stop as string[] | undefined) ?? [];
+  if (stop.includes('')) throw new Error('--stop must be non-empty text, got ""');
   const options: GenerateOptions = {
     maxTokens: num(p, 'max-tokens', 200, { integer: true, min: 1 }),
     temperature: num(p, 'temperature', 0.8, { min: 0 }),
     topK: num(p, 'top-k', 0, { integer: true, min: 0 }),
-    topP: num(p, 'top-p', 1),
-    minP: num(p, 'min-p', 0),
-    repetitionPenalty: num(p, 'repetition-penalty', 1),
+    topP: num(p, 'top-p', 1, { above: 0, max: 1 }),
+    minP: num(p, 'min-p', 0, { min: 0, max: 1 }),
+    repetitionPenalty: num(p, 'repetition-penalty', 1, { above: 0 }),
     seed: num(p, 'seed', 0, { integer: true, min: 0 }),
-    stop: (p.values.stop as string[] | undefined) ?? [],
+    stop,
     showTopK: showProbs,
   };
+  // Every option is checked before the model loads and the prompt is echoed.
+  const { model, tokenizer } = loadCheckpoint(modelDir(str(p, 'model')), { verify: !p.values['no-verify'] });
   const prompt = str(p, 'prompt') ?? '\n';
   const out = process.stdout;
   out.write(prompt);

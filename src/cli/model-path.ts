@@ -1,12 +1,14 @@
 // Which checkpoint a command uses: --model DIR, else the small model that ships with jielong.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { recoverDirAtomic } from '../io/index.js';
 
 /** models/tiny in the package: trained by jielong on its built-in corpus (see models/README.md). */
 export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/tiny', import.meta.url));
 
 export function modelDir(given: string | undefined): string {
   const dir = given ?? SHIPPED_MODEL;
+  recoverDirAtomic(dir); // a save killed between its renames leaves the previous checkpoint beside it
   if (!existsSync(dir)) {
     throw new Error(
       given

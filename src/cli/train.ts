@@ -1,21 +1,24 @@
 // `jielong train`: train a language model (or fine-tune one) with progress, checkpoints and Ctrl-C safety.
 import { existsSync } from 'node:fs';
+import { z } from 'zod';
 import { setNumThreads } from '../backend/index.js';
 import { readTextFile } from '../data/index.js';
+import { recoverDirAtomic } from '../io/index.js';
 import { MIXER_KINDS, type MixerKind } from '../mixers/index.js';
-import { LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
+import { CONFIG_SCHEMA, LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import {
   type Checkpoint,
+  checked,
   DEFAULT_TRAIN_OPTIONS,
   type LogEntry,
   loadCheckpoint,
-  type TrainerState,
+  TRAINER_STATE_SCHEMA,
   type TrainOptions,
   train,
 } from '../train/index.js';
-import { duration, num, oneOf, type Parsed, parse, str } from './args.js';
-import { buildTokenizer, describe, loadText, type TextSource, tokenStreams } from './dataset.js';
+import { duration, type NumberCheck, num, oneOf, type Parsed, parse, str } from './args.js';
+import { buildTokenizer, describe, loadText, TEXT_SOURCE, type TextSource, tokenStreams } from './dataset.js';
 import { lossSample } from './loss-sample.js';
 
 /** The mixer kinds as the help lists them: wrapped to the help's width, indented under --mixer. */
@@ -47,8 +50,17 @@ output:
   --out DIR              checkpoint folder (default out/model); metrics go to DIR/metrics.jsonl
   --resume               continue the run saved in --out exactly where it stopped
   --init-from DIR        fine-tune: start from this checkpoint's weights and tokenizer on new data
+  --no-verify            load --resume/--init-from folders without checkpoint.json (nothing checks them)
 
-Ctrl-C saves a checkpoint and exits; --resume continues from it.`;
+Ctrl-C saves a checkpoint and exits; --resume continues from it. With --resume, --iters, --lr, --min-lr,
+--warmup, --weight-decay, --grad-clip, --eval-interval and --eval-iters override the saved values (each
+override is printed); the data, model and batch flags are fixed by the checkpoint and are an error.
+The learning rate decays (cosine) over --iters: --iters 30 then --resume --iters 60 is not a 60-iteration
+run, since the first 30 iterations decayed to --min-lr already and the schedule then restarts its decay
+over 60 from iteration 30. Give the final --iters from the start to reproduce a run.
+A run stops with an error (exit 1), saving nothing, if its loss becomes NaN or infinite; the checkpoint
+in --out stays as it was. A fresh run into a folder that holds a checkpoint replaces it, log included,
+only at its own first checkpoint.`;
 
 const OPTIONS = {
   data: { type: 'string' },
@@ -78,34 +90,66 @@ const OPTIONS = {
   out: { type: 'string' },
   resume: { type: 'boolean' },
   'init-from': { type: 'string' },
+  'no-verify': { type: 'boolean' },
 } as const;
 
-function trainOptions(p: Parsed, outDir: string, blockSize: number): TrainOptions {
-  const d = DEFAULT_TRAIN_OPTIONS;
-  const int = { integer: true, min: 1 };
-  return {
-    maxIters: num(p, 'iters', d.maxIters, int),
-    batchSize: num(p, 'batch-size', d.batchSize, int),
-    blockSize,
-    lr: num(p, 'lr', d.lr, { min: 0 }),
-    minLr: num(p, 'min-lr', d.minLr, { min: 0 }),
-    warmupIters: num(p, 'warmup', d.warmupIters, { integer: true, min: 0 }),
-    weightDecay: num(p, 'weight-decay', d.weightDecay, { min: 0 }),
-    beta1: d.beta1,
-    beta2: d.beta2,
-    gradClip: num(p, 'grad-clip', d.gradClip, { min: 0 }),
-    gradAccum: num(p, 'grad-accum', d.gradAccum, int),
-    evalInterval: num(p, 'eval-interval', d.evalInterval, int),
-    evalIters: num(p, 'eval-iters', d.evalIters, int),
-    seed: num(p, 'seed', d.seed, { integer: true, min: 0 }),
-    outDir,
-  };
+/** The training flags: each option's flag and what it accepts; `resumable` ones may override a checkpoint. */
+const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
+  ['maxIters', 'iters', { integer: true, min: 1 }, true],
+  ['batchSize', 'batch-size', { integer: true, min: 1 }, false],
+  ['lr', 'lr', { min: 0 }, true],
+  ['minLr', 'min-lr', { min: 0 }, true],
+  ['warmupIters', 'warmup', { integer: true, min: 0 }, true],
+  ['weightDecay', 'weight-decay', { min: 0 }, true],
+  ['gradClip', 'grad-clip', { min: 0 }, true],
+  ['gradAccum', 'grad-accum', { integer: true, min: 1 }, false],
+  ['evalInterval', 'eval-interval', { integer: true, min: 1 }, true],
+  ['evalIters', 'eval-iters', { integer: true, min: 1 }, true],
+  ['seed', 'seed', { integer: true, min: 0 }, false],
+];
+
+/** Flags a resumed run cannot change: the checkpoint fixes its data, model and batches. */
+const FIXED_ON_RESUME = [
+  'data',
+  'corpus-seed',
+  'tokenizer',
+  'vocab-size',
+  'preset',
+  'config',
+  'mixer',
+  'n-layer',
+  'n-head',
+  'n-embd',
+  'block-size',
+  'dropout',
+  'init-from',
+  ...TRAIN_FLAGS.filter(([, , , resumable]) => !resumable).map(([, flag]) => flag),
+];
+
+/** `base` with the given training flags applied, each checked. */
+function trainOptions(p: Parsed, base: TrainOptions): TrainOptions {
+  const out: TrainOptions = { ...base };
+  for (const [key, flag, check] of TRAIN_FLAGS) out[key] = num(p, flag, base[key] as number, check) as never;
+  return out;
 }
 
+/** --config FILE: JSON of ModelConfig fields (any subset, and a preset), checked with the file named. */
+function configFile(path: string): Partial<ModelConfigInput> {
+  const text = readTextFile(path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`--config ${path}: not valid JSON (${(e as Error).message})`);
+  }
+  // mixerOptions passes as it is: makeConfig checks it through the mixer registry.
+  return checked(CONFIG_FILE, raw, `--config ${path}`, 'the config') as Partial<ModelConfigInput>;
+}
+
+const CONFIG_FILE = CONFIG_SCHEMA.partial().extend({ preset: z.enum(['gpt2', 'llama']).optional() });
+
 function modelConfig(p: Parsed, vocabSize: number): ModelConfigInput {
-  const fromFile = str(p, 'config')
-    ? (JSON.parse(readTextFile(str(p, 'config')!)) as Partial<ModelConfigInput>)
-    : {};
+  const fromFile = str(p, 'config') ? configFile(str(p, 'config')!) : {};
   const int = { integer: true, min: 1 };
   return {
     preset: oneOf(p, 'preset', ['gpt2', 'llama'] as const, 'gpt2'),
@@ -153,32 +197,52 @@ export async function trainCommand(args: string[]): Promise<void> {
   if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
   const outDir = str(p, 'out') ?? 'out/model';
 
+  const verify = !p.values['no-verify'];
   let source: TextSource;
   let model: LanguageModel;
   let tokenizer: Tokenizer;
   let options: TrainOptions;
   let resume: Checkpoint | undefined;
+  let startIter = 0;
   if (p.values.resume) {
+    const fixed = FIXED_ON_RESUME.find((flag) => p.values[flag] !== undefined);
+    if (fixed) {
+      throw new Error(
+        `--${fixed} cannot change on --resume: the checkpoint in ${outDir} fixes it (drop the flag, or start a new run with another --out)`,
+      );
+    }
+    recoverDirAtomic(outDir);
     if (!existsSync(outDir)) throw new Error(`--resume: no checkpoint in ${outDir}`);
-    resume = loadCheckpoint(outDir);
-    const state = resume.trainer as (TrainerState & { source?: TextSource }) | null;
-    if (!state?.source)
-      throw new Error(`--resume: ${outDir} was not saved by jielong train (no trainer state)`);
+    resume = loadCheckpoint(outDir, { verify });
+    const where = `checkpoint ${outDir}: trainer.json`;
+    if (resume.trainer === null)
+      throw new Error(`--resume: ${outDir} was not saved during training (no trainer.json)`);
+    const state = checked(TRAINER_STATE_SCHEMA, resume.trainer, where, 'the state');
+    if (!('source' in state))
+      throw new Error(`--resume: ${outDir} was not saved by jielong train (no data source)`);
+    source = checked(TEXT_SOURCE, state.source, where, 'source');
     ({ model, tokenizer } = resume);
-    source = state.source;
-    options = {
-      ...state.options,
-      maxIters: num(p, 'iters', state.options.maxIters, { integer: true, min: 1 }),
-      outDir,
-    };
+    options = trainOptions(p, { ...state.options, outDir });
+    for (const [key, flag] of TRAIN_FLAGS) {
+      if (options[key] !== state.options[key])
+        console.log(`--${flag} ${options[key]} overrides the checkpoint's ${state.options[key]}`);
+    }
+    startIter = state.iter;
+    if (startIter >= options.maxIters) {
+      console.log(
+        `nothing to do: the run in ${outDir} is finished (iter ${startIter} of ${options.maxIters}); pass a larger --iters to continue it`,
+      );
+      return;
+    }
     console.log(`resuming ${outDir} at iter ${state.iter}/${options.maxIters} on ${describe(source)}`);
   } else {
     source = str(p, 'data')
       ? { kind: 'file', path: str(p, 'data')! }
-      : { kind: 'builtin', seed: num(p, 'corpus-seed', 1, { integer: true }) };
+      : { kind: 'builtin', seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }) };
     const text = loadText(source);
+    const seed = num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 });
     if (str(p, 'init-from')) {
-      const base = loadCheckpoint(str(p, 'init-from')!);
+      const base = loadCheckpoint(str(p, 'init-from')!, { verify });
       ({ model, tokenizer } = base);
       console.log(`fine-tuning ${str(p, 'init-from')} on ${describe(source)}`);
     } else {
@@ -187,18 +251,14 @@ export async function trainCommand(args: string[]): Promise<void> {
         oneOf(p, 'tokenizer', ['char', 'bpe'] as const, 'char'),
         num(p, 'vocab-size', 512, { integer: true, min: 257 }),
       );
-      model = new LanguageModel(makeConfig(modelConfig(p, tokenizer.vocabSize)), {
-        seed: num(p, 'seed', 1337, { integer: true, min: 0 }),
-      });
+      model = new LanguageModel(makeConfig(modelConfig(p, tokenizer.vocabSize)), { seed });
     }
-    options = trainOptions(
-      p,
+    const blockSize = num(p, 'block-size', model.config.blockSize, { integer: true, min: 1 });
+    options = trainOptions(p, {
+      ...DEFAULT_TRAIN_OPTIONS,
+      blockSize: Math.min(blockSize, model.config.blockSize),
       outDir,
-      Math.min(
-        num(p, 'block-size', model.config.blockSize, { integer: true, min: 1 }),
-        model.config.blockSize,
-      ),
-    );
+    });
   }
   const { train: trainTokens, val } = tokenStreams(loadText(source), tokenizer);
   const c = model.config;
@@ -214,7 +274,6 @@ export async function trainCommand(args: string[]): Promise<void> {
     console.log('\nstopping: saving a checkpoint (Ctrl-C again to quit without saving)');
   };
   process.on('SIGINT', onSigint);
-  const startIter = (resume?.trainer as TrainerState | undefined)?.iter ?? 0;
   try {
     const result = await train({
       model,

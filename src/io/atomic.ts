@@ -4,9 +4,11 @@
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
+  existsSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
@@ -65,7 +67,8 @@ export function writeFileAtomic(path: string, data: FileData): void {
  * Replaces (or creates) the folder `dir` with exactly `files` (plain names, no subfolders), e.g. a
  * checkpoint. The new folder is written and fsynced beside the target, then swapped in: the old one is
  * renamed aside, the new one renamed in, the old one removed. A reader never sees a half-written folder,
- * though between the two renames it sees none; on failure the old folder stays as it was.
+ * though between the two renames it sees none (recoverDirAtomic puts the old one back after a kill there);
+ * on failure the old folder stays as it was. Leftovers of earlier writers that were killed are removed.
  */
 export function writeDirAtomic(dir: string, files: Readonly<Record<string, string | Uint8Array>>): void {
   for (const name of Object.keys(files)) {
@@ -95,4 +98,52 @@ export function writeDirAtomic(dir: string, files: Readonly<Record<string, strin
   }
   syncFolder(dirname(dir));
   if (aside) rmSync(aside, { recursive: true, force: true });
+  for (const l of leftovers(dir)) rmSync(l.path, { recursive: true, force: true });
+}
+
+/** Whether a process of this id runs (EPERM: it does, as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The siblings that writers of `path` killed mid-write left behind (live writers' are not listed). */
+function leftovers(path: string): { path: string; tag: 'tmp' | 'old'; modified: number }[] {
+  const parent = dirname(path);
+  if (!existsSync(parent)) return [];
+  const prefix = `.${basename(path)}.`;
+  const out: { path: string; tag: 'tmp' | 'old'; modified: number }[] = [];
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const m = /^(\d+)\.[0-9a-f]{12}\.(tmp|old)$/.exec(name.slice(prefix.length));
+    if (!m || running(Number(m[1]))) continue;
+    const full = join(parent, name);
+    out.push({ path: full, tag: m[2] as 'tmp' | 'old', modified: statSync(full).mtimeMs });
+  }
+  return out;
+}
+
+/**
+ * Finishes what a writeDirAtomic killed midway left at `dir`: killed between its two renames, there is no
+ * `dir` but the previous version lies intact beside it (.NAME.<pid>.<hex>.old), and is put back. Then the
+ * rest of dead writers' leftovers (half-written .tmp folders, older .old ones) are removed. Returns true
+ * when it restored `dir`.
+ */
+export function recoverDirAtomic(dir: string): boolean {
+  const found = leftovers(dir);
+  let restored = false;
+  if (!existsSync(dir)) {
+    const newest = found.filter((l) => l.tag === 'old').sort((a, b) => b.modified - a.modified)[0];
+    if (newest) {
+      renameSync(newest.path, dir);
+      syncFolder(dirname(dir));
+      restored = true;
+    }
+  }
+  for (const l of found) if (existsSync(l.path)) rmSync(l.path, { recursive: true, force: true });
+  return restored;
 }

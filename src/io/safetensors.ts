@@ -17,6 +17,11 @@ export interface Safetensors {
 
 /** The reference reader's limit; a larger length means a corrupt or hostile file. */
 const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Far more tensors than any model file holds (a 70B Llama has under 1,000): parsing a header's entries
+ * costs time and memory per entry, so a header of millions of empty tensors is refused before parsing.
+ */
+export const MAX_TENSORS = 131_072;
 const METADATA_KEY = '__metadata__';
 
 interface Entry {
@@ -187,6 +192,12 @@ function parseHeader(
   dataLength: number,
   source: string,
 ): { entries: Entry[]; metadata: Record<string, string> } {
+  // Each entry is a JSON object: counting '{' bounds the entries (from above) in one pass over the bytes.
+  let objects = 0;
+  for (let i = 0; i < json.length; i++) if (json[i] === 0x7b) objects++;
+  if (objects > MAX_TENSORS + 2) {
+    throw new Error(`${source}: header holds more than ${MAX_TENSORS} tensors (the limit), refused unparsed`);
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(json);
@@ -212,6 +223,26 @@ function parseHeader(
 
 function tooShort(fileLength: number, source: string): Error {
   return new Error(`${source}: ${fileLength} bytes is shorter than the 8-byte header length`);
+}
+
+/** A tensor as the header describes it, before any of its data is read. */
+export interface TensorInfo {
+  dtype: Dtype;
+  shape: number[];
+}
+
+/**
+ * The header of a safetensors file in memory, checked in full (layout, sizes, limits) without decoding any
+ * tensor: what a loader compares with what it expects before it allocates anything.
+ */
+export function safetensorsHeader(
+  bytes: Uint8Array,
+  source = '<buffer>',
+): { tensors: Map<string, TensorInfo>; metadata: Record<string, string> } {
+  if (bytes.length < 8) throw tooShort(bytes.length, source);
+  const n = headerLength(bytes, bytes.length, source);
+  const { entries, metadata } = parseHeader(bytes.subarray(8, 8 + n), bytes.length - 8 - n, source);
+  return { tensors: new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }])), metadata };
 }
 
 /** `source` names the bytes in errors (a file path, say). */

@@ -6,7 +6,7 @@
 // short causal convolutions with SiLU, q and k are L2-normalised, beta_t = sigmoid(b_proj x_t); each head's
 // output is RMS-normalised and gated, o_norm(o) * silu(g_proj x), before o_proj.
 // Chunkwise form and kernels: ops/delta/.
-import { type Linear, Module, RMSNorm } from '../nn/index.js';
+import { constant, type Linear, Module, RMSNorm } from '../nn/index.js';
 import {
   add,
   defaultGenerator,
@@ -18,7 +18,7 @@ import {
   sigmoid,
   silu,
   softplus,
-  Tensor,
+  type Tensor,
 } from '../tensor/index.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import type { CausalConv1d } from './ops/conv/op.js';
@@ -83,15 +83,13 @@ export class GatedDeltaNet extends Module implements Mixer {
     this.a_proj = c.linear(o, dim, H, o.std);
     // fla's init: A ~ U(0, 16); the step dt log-uniform in [1e-3, 1e-1] (floored at 1e-4), stored through
     // the inverse of softplus so that softplus(dt_bias) = dt at a_proj x = 0.
-    const aLog = new Float32Array(H);
-    const dtBias = new Float32Array(H);
+    this.A_log = constant([H], 0);
+    this.dt_bias = constant([H], 0);
     for (let h = 0; h < H; h++) {
-      aLog[h] = Math.log(16 * (1 - gen.random())); // (0, 16]: the log stays finite
+      this.A_log.data[h] = Math.log(16 * (1 - gen.random())); // (0, 16]: the log stays finite
       const dt = Math.max(Math.exp(gen.random() * (Math.log(0.1) - Math.log(0.001)) + Math.log(0.001)), 1e-4);
-      dtBias[h] = dt + Math.log(-Math.expm1(-dt));
+      this.dt_bias.data[h] = dt + Math.log(-Math.expm1(-dt));
     }
-    this.A_log = new Tensor(aLog, [H]).requiresGrad_();
-    this.dt_bias = new Tensor(dtBias, [H]).requiresGrad_();
     this.g_proj = c.linear(o, dim, H * V, o.std);
     this.o_norm = new RMSNorm(V, 1e-5);
   }

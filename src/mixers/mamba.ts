@@ -17,12 +17,19 @@
 // (ops/mamba/state.ts): the last d_conv - 1 conv inputs and h [B, d_inner, d_state]; the same kernels
 // continue from it, so one token is one recurrent step.
 // Hook points: hook_conv (u), hook_delta, hook_B, hook_C, hook_y (gated y, into out_proj).
-import { type HookPoint, hookPoints, Linear, Module, markNoWeightDecay } from '../nn/index.js';
+import {
+  constant,
+  type HookPoint,
+  hookPoints,
+  Linear,
+  Module,
+  markNoWeightDecay,
+  parameter,
+} from '../nn/index.js';
 import {
   add,
   defaultGenerator,
   exp,
-  fromArray,
   linear,
   matmul,
   neg,
@@ -103,13 +110,8 @@ export class Mamba extends Module implements Mixer {
       bias.data[c] = dt + Math.log(-Math.expm1(-dt)); // inverse softplus
     }
     // A = -(1, 2, ..., d_state) in every channel (S4D-Real), stored as its log so it stays negative.
-    this.A_log = markNoWeightDecay(
-      fromArray(
-        Float32Array.from({ length: dInner * dState }, (_, i) => Math.log((i % dState) + 1)),
-        [dInner, dState],
-      ).requiresGrad_(),
-    );
-    this.D = fromArray(new Float32Array(dInner).fill(1), [dInner]).requiresGrad_();
+    this.A_log = markNoWeightDecay(parameter([dInner, dState], (i) => Math.log((i % dState) + 1)));
+    this.D = constant([dInner], 1);
     this.out_proj = new Linear(dInner, o.dim, { bias: o.bias, std: o.projStd, generator: g });
     this.points = hookPoints(o.name, HOOKS);
   }

@@ -1,6 +1,8 @@
 // A model is described by plain JSON (saved as config.json in every checkpoint). Presets give the two
 // classic shapes: GPT-2 (LayerNorm, GELU MLP, learned positions, biases, tied unembedding) and Llama
 // (RMSNorm, SwiGLU, rotary positions, no biases, separate unembedding).
+
+import { z } from 'zod';
 import {
   checkMixerSettings,
   isMixerKind,
@@ -115,39 +117,103 @@ export function migrateConfig<C extends Pick<ModelConfig, 'mixer' | 'mixerOption
   return { ...c, mixerOptions: perKind };
 }
 
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): void {
-  if (!allowed.includes(value as T)) {
-    throw new Error(
-      `model config: ${field} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
-    );
+/**
+ * Upper bounds on the sizes: far above any model this library trains, they keep a hostile config.json from
+ * asking for terabytes before its weights are even read (the loader then checks every shape exactly).
+ */
+export const CONFIG_LIMITS = {
+  vocabSize: 2 ** 24,
+  blockSize: 2 ** 20,
+  nLayer: 1024,
+  nHead: 4096,
+  nEmbd: 2 ** 16,
+  mlpHidden: 2 ** 18,
+} as const;
+
+const size = (max: number) =>
+  z
+    .number({ error: `must be a positive integer up to ${max}` })
+    .int({ error: `must be a positive integer up to ${max}` })
+    .min(1, { error: `must be a positive integer up to ${max}` })
+    .max(max, { error: `must be a positive integer up to ${max}` });
+const kind = <T extends string>(values: readonly T[]) =>
+  z.enum(values as [T, ...T[]], { error: `must be one of ${values.join(', ')}` });
+const positiveNumber = z
+  .number({ error: 'must be a positive number' })
+  .positive({ error: 'must be a positive number' });
+
+/**
+ * The fields of a config, their types and ranges; no others are allowed. mixerOptions is checked by the
+ * mixer registry (each kind declares its settings), after the cross-field rules below.
+ */
+export const CONFIG_SCHEMA = z.strictObject(
+  {
+    vocabSize: size(CONFIG_LIMITS.vocabSize),
+    blockSize: size(CONFIG_LIMITS.blockSize),
+    nLayer: size(CONFIG_LIMITS.nLayer),
+    nHead: size(CONFIG_LIMITS.nHead),
+    nEmbd: size(CONFIG_LIMITS.nEmbd),
+    mlp: kind(MLP_KINDS),
+    mlpHidden: size(CONFIG_LIMITS.mlpHidden).optional(),
+    norm: kind(NORM_KINDS),
+    normEps: positiveNumber.max(1, { error: 'must be a positive number up to 1' }),
+    positions: kind(POSITION_KINDS),
+    ropeTheta: positiveNumber,
+    bias: z.boolean({ error: 'must be true or false' }),
+    tieEmbeddings: z.boolean({ error: 'must be true or false' }),
+    dropout: z
+      .number({ error: 'must be in [0, 1)' })
+      .min(0, { error: 'must be in [0, 1)' })
+      .lt(1, { error: 'must be in [0, 1)' }),
+    mixer: z.union([kind(MIXER_KINDS), z.array(kind(MIXER_KINDS)).min(1)], {
+      error: `must be a mixer kind or a list of one per layer (kinds: ${MIXER_KINDS.join(', ')})`,
+    }),
+    mixerOptions: z.unknown().optional(),
+  },
+  { error: 'must be a JSON object of ModelConfig fields' },
+);
+
+/** One line per schema issue: the field, what it takes, what it got; `whole` names the top level. */
+export function describeIssue(issue: z.core.$ZodIssue, whole = 'the config'): string {
+  const field = issue.path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`;
   }
+  if (issue.code === 'invalid_key')
+    return `${field} is not an allowed key: ${issue.issues[0]?.message ?? issue.message}`;
+  const got = issue.input === undefined ? 'it is missing' : `got ${JSON.stringify(issue.input)}`;
+  return `${field || whole} ${issue.message}, ${got}`;
 }
 
 /** Throws a message naming the first bad field. */
 export function validateConfig(c: ModelConfig): void {
-  for (const field of ['vocabSize', 'blockSize', 'nLayer', 'nHead', 'nEmbd'] as const) {
-    if (!Number.isInteger(c[field]) || c[field] <= 0) {
-      throw new Error(`model config: ${field} must be a positive integer, got ${JSON.stringify(c[field])}`);
-    }
-  }
+  const parsed = CONFIG_SCHEMA.safeParse(c, { reportInput: true });
+  if (!parsed.success) throw new Error(`model config: ${describeIssue(parsed.error.issues[0])}`);
   if (c.nEmbd % c.nHead !== 0)
     throw new Error(`model config: nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
   if (c.positions === 'rope' && (c.nEmbd / c.nHead) % 2 !== 0) {
     throw new Error(`model config: rope needs an even head size, got ${c.nEmbd / c.nHead}`);
   }
-  oneOf('mlp', c.mlp, MLP_KINDS);
-  oneOf('norm', c.norm, NORM_KINDS);
-  oneOf('positions', c.positions, POSITION_KINDS);
-  const mixers = Array.isArray(c.mixer) ? c.mixer : [c.mixer];
   if (Array.isArray(c.mixer) && c.mixer.length !== c.nLayer) {
     throw new Error(`model config: mixer lists ${c.mixer.length} layers but nLayer is ${c.nLayer}`);
   }
-  for (const m of mixers) oneOf('mixer', m, MIXER_KINDS);
   validateMixerOptions(c);
-  if (!(c.dropout >= 0 && c.dropout < 1))
-    throw new Error(`model config: dropout must be in [0, 1), got ${c.dropout}`);
-  if (c.mlpHidden !== undefined && (!Number.isInteger(c.mlpHidden) || c.mlpHidden <= 0)) {
-    throw new Error(`model config: mlpHidden must be a positive integer, got ${c.mlpHidden}`);
+}
+
+/**
+ * A config read from JSON (config.json, --config): checked whole, flat mixer settings migrated; errors
+ * name `source` and the field.
+ */
+export function parseConfig(raw: unknown, source: string): ModelConfig {
+  try {
+    // The types first: migration reads mixer and mixerOptions.
+    const typed = CONFIG_SCHEMA.safeParse(raw, { reportInput: true });
+    if (!typed.success) throw new Error(describeIssue(typed.error.issues[0]));
+    const config = migrateConfig(raw as ModelConfig);
+    validateConfig(config);
+    return config;
+  } catch (e) {
+    throw new Error(`${source}: ${(e as Error).message.replace(/^model config: /, '')}`);
   }
 }
 

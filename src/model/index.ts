@@ -1,10 +1,15 @@
 export { Block } from './block.js';
 export {
+  CONFIG_LIMITS,
+  CONFIG_SCHEMA,
+  describeIssue,
   type ModelConfig,
   type ModelConfigInput,
   makeConfig,
   migrateConfig,
   type Preset,
+  parseConfig,
   validateConfig,
 } from './config.js';
 export { type ForwardOptions, type GenerationState, LanguageModel } from './model.js';
+export { parameterShapes } from './shapes.js';

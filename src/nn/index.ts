@@ -1,6 +1,15 @@
 export { Embedding } from './embedding.js';
 export { type CacheFilter, HookContext, type HookFn, HookPoint, hookPoints, NO_HOOKS } from './hooks.js';
-export { constant, markNoWeightDecay, normal, uniform, wantsWeightDecay } from './init.js';
+export {
+  constant,
+  markNoWeightDecay,
+  normal,
+  parameter,
+  ShapeBudgetError,
+  uniform,
+  wantsWeightDecay,
+  withShapesOnly,
+} from './init.js';
 export { Linear, type LinearOptions } from './linear.js';
 export { MLP, type MLPOptions, SwiGLU } from './mlp.js';
 export { Module } from './module.js';

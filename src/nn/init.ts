@@ -1,8 +1,54 @@
 // Parameter initialisers (torch.nn.init names). All take a seeded generator so models are reproducible.
 import { defaultGenerator, type Generator, Tensor } from '../tensor/index.js';
 
-function parameter(shape: number[], fill: (i: number) => number): Tensor {
+/** While set, parameters are made as shapes without storage, at most `left` values in all. */
+let shapesOnly: { left: number } | null = null;
+
+/** Thrown when a model built by withShapesOnly would hold more values than its budget. */
+export class ShapeBudgetError extends Error {
+  constructor(readonly shape: readonly number[]) {
+    super(`a parameter of shape [${shape}] exceeds the budget`);
+  }
+}
+
+/**
+ * Builds something (a model) whose parameters have their names and shapes but no storage and no init,
+ * stopping with a ShapeBudgetError once they would hold more than `budget` values: a loader can compare a
+ * config's parameters with a file's header in microseconds, whatever sizes the config asks for. Such
+ * parameters are only for reading names and shapes.
+ */
+export function withShapesOnly<T>(budget: number, build: () => T): T {
+  const outer = shapesOnly;
+  shapesOnly = { left: budget };
+  try {
+    return build();
+  } finally {
+    shapesOnly = outer;
+  }
+}
+
+const NO_STORAGE = new Float32Array(0);
+
+function shapeOnly(shape: number[]): Tensor {
+  // Not through the constructor, which rightly demands storage of the shape's size.
+  return Object.assign(Object.create(Tensor.prototype) as Tensor, {
+    data: NO_STORAGE,
+    shape: Object.freeze([...shape]),
+    requiresGrad: true,
+    grad: null,
+    gradFn: null,
+    retainsGrad: false,
+  });
+}
+
+/** A new parameter (a leaf that requires grad) whose i-th value is fill(i). */
+export function parameter(shape: number[], fill: (i: number) => number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
+  if (shapesOnly) {
+    shapesOnly.left -= n;
+    if (!(shapesOnly.left >= 0)) throw new ShapeBudgetError(shape);
+    return shapeOnly(shape);
+  }
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = fill(i);
   return new Tensor(data, shape).requiresGrad_();

@@ -1,6 +1,8 @@
 export {
   type Checkpoint,
+  type LoadOptions,
   loadCheckpoint,
+  nonFiniteParameter,
   type OptimizerSnapshot,
   restoreOptimizer,
   saveCheckpoint,
@@ -20,3 +22,4 @@ export {
   type TrainRun,
   train,
 } from './trainer.js';
+export { checked, TRAIN_OPTIONS_SCHEMA, TRAINER_STATE_SCHEMA } from './trainer-state.js';

@@ -2,9 +2,10 @@
 // warmup + cosine decay, gradient accumulation and clipping, periodic evaluation on fixed validation
 // batches, atomic checkpoints, and exact resume: everything random is drawn from generators whose states
 // are saved, so a resumed run computes the same losses as one that never stopped.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchSampler, type BatchSamplerState, type TokenArray } from '../data/index.js';
+import { BatchSampler, type TokenArray } from '../data/index.js';
+import { writeFileAtomic } from '../io/index.js';
 import type { LanguageModel } from '../model/index.js';
 import { wantsWeightDecay } from '../nn/index.js';
 import { defaultGenerator, Generator, noGrad } from '../tensor/index.js';
@@ -13,30 +14,15 @@ import { type Checkpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.
 import { clipGradNorm } from './clip.js';
 import { AdamW } from './optim.js';
 import { cosineLr } from './schedule.js';
+import {
+  checked,
+  TRAIN_OPTIONS_SCHEMA,
+  TRAINER_STATE_SCHEMA,
+  type TrainerState,
+  type TrainOptions,
+} from './trainer-state.js';
 
-export interface TrainOptions {
-  maxIters: number;
-  batchSize: number;
-  /** Context length of training windows (at most the model's blockSize). */
-  blockSize: number;
-  lr: number;
-  minLr: number;
-  warmupIters: number;
-  /** Iteration where the cosine reaches minLr; default maxIters. */
-  decayIters?: number;
-  weightDecay: number;
-  beta1: number;
-  beta2: number;
-  /** Clip the global gradient norm to this (0 = off). */
-  gradClip: number;
-  /** Micro-batches per optimizer step. */
-  gradAccum: number;
-  evalInterval: number;
-  evalIters: number;
-  seed: number;
-  /** Checkpoints and metrics.jsonl go here; null trains in memory only. */
-  outDir: string | null;
-}
+export type { TrainerState, TrainOptions };
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   maxIters: 2000,
@@ -68,15 +54,6 @@ export type LogEntry =
       elapsed: number;
     }
   | { type: 'eval'; iter: number; trainLoss: number; valLoss: number; elapsed: number };
-
-/** What trainer.json holds: enough to continue exactly. */
-export interface TrainerState {
-  iter: number;
-  elapsed: number;
-  sampler: BatchSamplerState;
-  dropout: number[];
-  options: TrainOptions;
-}
 
 export interface TrainRun {
   model: LanguageModel;
@@ -132,28 +109,38 @@ export function estimateLoss(model: LanguageModel, tokens: TokenArray, o: TrainO
   return total / o.evalIters;
 }
 
-function checkOptions(o: TrainOptions, model: LanguageModel): void {
-  for (const key of [
-    'maxIters',
-    'batchSize',
-    'blockSize',
-    'gradAccum',
-    'evalInterval',
-    'evalIters',
-  ] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1)
-      throw new Error(`train: ${key} must be a positive integer, got ${o[key]}`);
-  }
-  if (o.blockSize > model.config.blockSize) {
+/** Everything a run needs, checked before it touches its output folder. */
+function checkRun(run: TrainRun): void {
+  const o = checked(TRAIN_OPTIONS_SCHEMA, run.options, 'train', 'the options');
+  if (o.blockSize > run.model.config.blockSize) {
     throw new Error(
-      `train: blockSize ${o.blockSize} is longer than the model's context ${model.config.blockSize}`,
+      `train: blockSize ${o.blockSize} is longer than the model's context ${run.model.config.blockSize}`,
     );
   }
+  for (const [split, tokens] of [
+    ['training', run.train],
+    ['validation', run.val],
+  ] as const) {
+    if (tokens.length < o.blockSize + 1) {
+      throw new Error(
+        `train: the ${split} split has ${tokens.length} tokens, too few for windows of ${o.blockSize} ` +
+          `(each needs ${o.blockSize + 1}): use a longer text or a smaller blockSize`,
+      );
+    }
+  }
+}
+
+/** The error for a loss that is no longer a number: the run stops before anything is saved. */
+function diverged(what: string, value: number, iter: number, outDir: string | null): Error {
+  const kept = outDir ? `; the checkpoint in ${outDir} was left as it was` : '';
+  return new Error(
+    `train: ${what} is ${value} at iter ${iter}: training diverged${kept} (lower the learning rate, warm up longer or clip gradients)`,
+  );
 }
 
 export async function train(run: TrainRun): Promise<TrainResult> {
   const { model, tokenizer, options: o } = run;
-  checkOptions(o, model);
+  checkRun(run);
   const sampler = new BatchSampler(run.train, {
     blockSize: o.blockSize,
     batchSize: o.batchSize,
@@ -163,11 +150,11 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   let iter = 0;
   let elapsedBefore = 0;
   if (run.resume) {
-    const state = run.resume.trainer as TrainerState | null;
-    if (!state || !run.resume.optimizer)
+    if (run.resume.trainer === null || !run.resume.optimizer)
       throw new Error(
         'train: --resume needs a checkpoint saved during training (trainer.json, optimizer.safetensors)',
       );
+    const state = checked(TRAINER_STATE_SCHEMA, run.resume.trainer, 'train: trainer.json', 'the state');
     restoreOptimizer(optimizer, model, run.resume.optimizer);
     sampler.setState(state.sampler);
     defaultGenerator.setState(state.dropout);
@@ -176,11 +163,19 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   } else {
     defaultGenerator.manualSeed(o.seed);
   }
+  // The log of this run (resuming: with the lines before the checkpoint) is kept whole and saved with
+  // every checkpoint. It is appended live only where it is this run's: a fresh run into a folder holding
+  // another run's checkpoint leaves that log alone until its own first checkpoint replaces the folder.
   const metricsPath = o.outDir ? join(o.outDir, 'metrics.jsonl') : null;
+  const lines = metricsPath && run.resume ? logLinesUpTo(metricsPath, iter) : [];
+  let live =
+    metricsPath !== null && (run.resume !== undefined || !existsSync(join(o.outDir!, 'checkpoint.json')));
   if (o.outDir) mkdirSync(o.outDir, { recursive: true });
-  if (metricsPath) keepLogBefore(metricsPath, run.resume ? iter : 0);
+  if (metricsPath && live) writeFileAtomic(metricsPath, lines.join(''));
   const log = (entry: LogEntry) => {
-    if (metricsPath) appendFileSync(metricsPath, `${JSON.stringify(entry)}\n`);
+    const line = `${JSON.stringify(entry)}\n`;
+    lines.push(line);
+    if (metricsPath && live) appendFileSync(metricsPath, line);
     run.onLog?.(entry, { maxIters: o.maxIters });
   };
 
@@ -197,14 +192,20 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       options: o,
     };
     // The folder is replaced whole, so the metrics log so far goes along.
-    const unlisted =
-      metricsPath && existsSync(metricsPath) ? { 'metrics.jsonl': readFileSync(metricsPath) } : undefined;
-    saveCheckpoint(o.outDir, { model, tokenizer, optimizer, trainer, unlisted });
+    saveCheckpoint(o.outDir, {
+      model,
+      tokenizer,
+      optimizer,
+      trainer,
+      unlisted: { 'metrics.jsonl': lines.join('') },
+    });
+    live = true;
   };
   let valLoss: number | null = null;
   const evaluate = () => {
     const trainLoss = estimateLoss(model, run.train, o);
     valLoss = estimateLoss(model, run.val, o);
+    if (!Number.isFinite(valLoss)) throw diverged('the validation loss', valLoss, iter, o.outDir);
     log({ type: 'eval', iter, trainLoss, valLoss, elapsed: elapsed() });
   };
 
@@ -227,6 +228,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       loss += l.item() / o.gradAccum;
       (o.gradAccum === 1 ? l : l.div(o.gradAccum)).backward();
     }
+    if (!Number.isFinite(loss)) throw diverged('the loss', loss, iter + 1, o.outDir);
     const gradNorm = o.gradClip > 0 ? clipGradNorm(model.parameters(), o.gradClip) : 0;
     optimizer.step();
     optimizer.zeroGrad();
@@ -259,13 +261,12 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   return { iters: iter, valLoss, stopped: false };
 }
 
-/** On resume, drops log lines from iterations the checkpoint had not reached (they will be redone). */
-function keepLogBefore(path: string, iter: number): void {
-  if (!existsSync(path)) return;
-  const kept = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() && (JSON.parse(line) as LogEntry).iter <= iter);
-  writeFileSync(path, kept.map((l) => `${l}\n`).join(''));
+/** On resume, the log lines of iterations the checkpoint had reached (later ones will be redone). */
+function logLinesUpTo(path: string, iter: number): string[] {
+  if (!existsSync(path)) return [];
+  return readLog(path)
+    .filter((entry) => entry.iter <= iter)
+    .map((entry) => `${JSON.stringify(entry)}\n`);
 }
 
 /** Reads metrics.jsonl. */

@@ -55,6 +55,17 @@ test('train writes a checkpoint and metrics; resume continues; fine-tune starts 
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stdout, /resuming .* at iter 20\/30/);
   assert.match(resumed.stdout, /done: 30 iters, val loss [\d.]+ \(2 batches of 4x16\); checkpoint in /);
+  // Every flag is checked on --resume too; those the checkpoint fixes are an error, the rest stated overrides.
+  const badFlags = jielong('train', '--out', out, '--resume', '--iters', '41', '--lr', 'abc');
+  assert.equal(badFlags.status, 1);
+  assert.match(badFlags.stderr, /--lr must be a number >= 0, got "abc"/);
+  const fixed = jielong('train', '--out', out, '--resume', '--batch-size', '0', '--data', '/bin/ls');
+  assert.equal(fixed.status, 1);
+  assert.match(fixed.stderr, /--data cannot change on --resume/);
+  const finished = jielong('train', '--out', out, '--resume');
+  assert.equal(finished.status, 0);
+  assert.match(finished.stdout, /nothing to do: the run in .* is finished \(iter 30 of 30\)/);
+  assert.doesNotMatch(finished.stdout, /undefined/);
 
   const text = join(dir, 'new.txt');
   writeFileSync(text, 'Ada Lin was born in Rivermouth. '.repeat(50));
@@ -195,6 +206,42 @@ test('bad input gets a clear error and a non-zero exit', () => {
   assert.match(missing.stderr, /no checkpoint at .*nowhere/);
   const noFile = jielong('train', '--data', join(dir, 'nope.txt'));
   assert.match(noFile.stderr, /nope\.txt/);
+  // Negative values reach the checks (not "argument is ambiguous"); one line each, naming the flag.
+  for (const [args, re] of [
+    [['train', '--iters', '-5'], /^jielong: --iters must be an integer >= 1, got "-5"\n$/],
+    [['train', '--seed', '-1'], /^jielong: --seed must be an integer >= 0, got "-1"\n$/],
+    [['generate', '--temperature', '-1'], /^jielong: --temperature must be a number >= 0, got "-1"\n$/],
+    [['generate', '--top-k', '-1'], /^jielong: --top-k must be an integer >= 0, got "-1"\n$/],
+    [['train', '--frob'], /^jielong: unknown option --frob \(jielong train --help lists the options\)\n$/],
+  ] as const) {
+    const r = jielong(...args);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, re);
+  }
+  const badJson = join(dir, 'bad.json');
+  writeFileSync(badJson, '{x');
+  assert.match(jielong('train', '--config', badJson).stderr, /--config .*bad\.json: not valid JSON/);
+  writeFileSync(badJson, '{"bias": "yes"}');
+  assert.match(
+    jielong('train', '--config', badJson).stderr,
+    /--config .*bad\.json: bias must be true or false/,
+  );
+  for (const [flag, value, re] of [
+    ['--top-p', '2', /--top-p must be a number in \(0, 1\], got "2"/],
+    ['--min-p', '2', /--min-p must be a number in \[0, 1\], got "2"/],
+    ['--stop', '', /--stop must be non-empty text/],
+  ] as const) {
+    const r = jielong('generate', '--model', join(dir, 'run'), '--prompt', 'Ada', flag, value);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, ''); // refused before the prompt is echoed
+    assert.match(r.stderr, re);
+  }
+  const empty = join(dir, 'empty.txt');
+  writeFileSync(empty, '');
+  assert.match(
+    jielong('eval', '--model', join(dir, 'run'), '--data', empty).stderr,
+    /--data .*empty\.txt: its validation split \(the last 10%\) has 0 tokens/,
+  );
   for (const cmd of ['train', 'generate', 'eval', 'plot', 'demo', 'info']) {
     const help = jielong(cmd, '--help');
     assert.equal(help.status, 0);

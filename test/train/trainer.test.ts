@@ -123,18 +123,20 @@ test('a damaged checkpoint is detected before anything is loaded', () => {
     const flipped = Buffer.from(good);
     flipped[flipped.length - 3] ^= 0xff;
     writeFileSync(weights, flipped);
-    assert.throws(() => loadCheckpoint(dir), /model\.safetensors does not match its checksum \(corrupt\)/);
+    assert.throws(() => loadCheckpoint(dir), /model\.safetensors: does not match its checksum \(corrupt\)/);
     writeFileSync(weights, good);
     truncateSync(weights, good.length - 100);
     assert.throws(
       () => loadCheckpoint(dir),
-      /model\.safetensors has \d+ bytes, the manifest says \d+ \(truncated or corrupt\)/,
+      /model\.safetensors: has \d+ bytes, the manifest says \d+ \(truncated or corrupt\)/,
     );
     rmSync(join(dir, 'checkpoint.json'));
-    assert.throws(() => loadCheckpoint(dir), /model\.safetensors/); // without a manifest the format check still catches it
+    assert.throws(() => loadCheckpoint(dir), /checkpoint\.json: is missing, .* --no-verify/);
+    // Unverified, the format check still catches it.
+    assert.throws(() => loadCheckpoint(dir, { verify: false }), /model\.safetensors/);
     writeFileSync(weights, good);
     writeFileSync(join(dir, 'config.json'), '{"vocabSize": 5');
-    assert.throws(() => loadCheckpoint(dir), /config\.json is not valid JSON/);
+    assert.throws(() => loadCheckpoint(dir, { verify: false }), /config\.json: is not valid JSON/);
     assert.throws(() => loadCheckpoint(join(dir, 'nope')), /does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
 // residual stream layer by layer, and intervene: patch, ablate, steer. For every mixer.
+export { attributionPatching } from './attribution.js';
 export { ActivationCache, type CacheOptions, type ResidStack, runWithCache } from './cache.js';
 export {
   type Hook,

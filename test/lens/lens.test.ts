@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generateText } from '../../src/generate/index.js';
 import {
+  ActivationCache,
+  attributionPatching,
   hookContext,
   meanAblate,
   meanActivation,
@@ -17,7 +19,17 @@ import {
 import { logitLens } from '../../src/lens/logit-lens.js';
 import type { MixerKind } from '../../src/mixers/index.js';
 import { LanguageModel, makeConfig } from '../../src/model/index.js';
-import { Generator, type IntTensor, mean, noGrad, randint, sum, Tensor } from '../../src/tensor/index.js';
+import {
+  Generator,
+  type IntTensor,
+  mean,
+  mul,
+  noGrad,
+  randint,
+  randn,
+  sum,
+  Tensor,
+} from '../../src/tensor/index.js';
 import { CharTokenizer } from '../../src/tokenizer/index.js';
 import { assertClose } from '../helpers.js';
 
@@ -214,5 +226,60 @@ describe('hooks at sites', () => {
       hooks: hookContext([steer('blocks.1.hook_resid_post', v)]),
     });
     assert.notEqual(steered, plain);
+  });
+});
+
+describe('attribution patching', () => {
+  test('agrees with real patching, site by site, when the corrupted run is near the clean one', () => {
+    for (const mixer of ['attention', 'mamba'] as const) {
+      const model = build(mixer);
+      const x = ids(21, 1, 6);
+      const metric = (logits: Tensor) => {
+        const V = logits.shape[2];
+        const last = logits.data.length - V;
+        return { value: logits.data[last + 3] - logits.data[last + 8], at: [last + 3, last + 8] };
+      };
+      const clean = runWithCache(model, x, { grads: true });
+      const { at } = metric(clean.logits);
+      const pick = new Float32Array(clean.logits.data.length);
+      pick[at[0]] = 1;
+      pick[at[1]] = -1;
+      sum(mul(clean.logits, new Tensor(pick, [...clean.logits.shape]))).backward();
+      // The corrupted run: small noise on the embeddings (ROME's corruption, scaled down).
+      const g = new Generator(7);
+      const noise = randn([1, 6, 16], { generator: g }).data.map((v) => v * 3e-4);
+      const acts = new Map<string, Tensor>();
+      const noisy = hookContext(
+        [
+          {
+            name: 'hook_embed',
+            fn: (t) =>
+              new Tensor(
+                t.data.map((v, i) => v + noise[i]),
+                [...t.shape],
+              ),
+          },
+        ],
+        acts,
+      );
+      noGrad(() => model.forward(x, { hooks: noisy }));
+      const corrupt = new ActivationCache(model, acts);
+      const names = ['blocks.0.hook_resid_post', 'blocks.1.hook_resid_pre', 'blocks.1.hook_mlp_out'];
+      const est = attributionPatching(clean.cache, corrupt, names);
+      const base = metric(forward(model, x)).value;
+      for (const name of names) {
+        for (let p = 0; p < 6; p++) {
+          const patched = metric(
+            runWithHooks(model, x, [patch(name, corrupt.get(name), { positions: [p] })]),
+          ).value;
+          const real = patched - base;
+          const approx = (est.get(name) as Tensor).data[p];
+          assert.ok(
+            Math.abs(real - approx) <= 0.1 * Math.abs(real) + 2e-7,
+            `${mixer} ${name} @${p}: real ${real}, estimate ${approx}`,
+          );
+        }
+      }
+    }
   });
 });

@@ -14,3 +14,4 @@ export {
 } from './hooks.js';
 export { meanAblate, meanActivation, meanDifference, patch, steer, zeroAblate } from './interventions.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
+export { fitTunedLens, lensKL, TunedLens } from './tuned-lens.js';

@@ -1,11 +1,16 @@
 // The lens toolbox against answers known in advance, on attention, Mamba, DeltaNet and a hybrid.
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { generateText } from '../../src/generate/index.js';
 import {
   ActivationCache,
   attributionPatching,
+  fitTunedLens,
   hookContext,
+  lensKL,
   meanAblate,
   meanActivation,
   meanDifference,
@@ -14,6 +19,7 @@ import {
   runWithCache,
   runWithHooks,
   steer,
+  TunedLens,
   zeroAblate,
 } from '../../src/lens/index.js';
 import { logitLens } from '../../src/lens/logit-lens.js';
@@ -280,6 +286,32 @@ describe('attribution patching', () => {
           );
         }
       }
+    }
+  });
+});
+
+describe('tuned lens', () => {
+  test("starts as the logit lens, fitting lowers every layer's KL to the final distribution, and it round-trips", () => {
+    for (const mixer of ['attention', 'mamba'] as const) {
+      // Weights x10: an untrained model with sharp distributions, so that the layers disagree by nats.
+      const model = build(mixer);
+      for (const p of model.parameters()) p.data.set(p.data.map((v) => v * 10));
+      const batches = [ids(31, 4, 12), ids(32, 4, 12)];
+      const fresh = new TunedLens(16, model.config.nLayer);
+      const before = lensKL(model, batches[0], fresh);
+      assert.deepEqual(before.tuned, before.logit, 'identity translators are the logit lens');
+      assert.equal(before.logit.at(-1), 0);
+      const lens = fitTunedLens(model, batches, { steps: 40, lr: 1e-2 });
+      const after = lensKL(model, batches[0], lens);
+      for (let l = 0; l < model.config.nLayer; l++) {
+        assert.ok(
+          (after.tuned as number[])[l] < 0.5 * after.logit[l] && after.logit[l] > 1,
+          `${mixer} layer ${l}: tuned ${(after.tuned as number[])[l]} vs logit ${after.logit[l]}`,
+        );
+      }
+      const path = join(mkdtempSync(join(tmpdir(), 'jielong-tuned-')), 'tuned-lens.safetensors');
+      lens.save(path);
+      assert.deepEqual(lensKL(model, batches[0], TunedLens.load(path, model)).tuned, after.tuned);
     }
   });
 });

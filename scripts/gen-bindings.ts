@@ -90,9 +90,12 @@ function read(a: Arg, i: number): string {
   const name = JSON.stringify(a.name);
   switch (a.kind) {
     case 'f32':
-      return `const Buf<${cppType(a).replace('*', '')}> b_${a.name} = a.array<${cppType(a).replace('*', '')}>(${i}, ${name}, napi_float32_array, ${a.nullable});`;
-    case 'i32':
-      return `const Buf<${cppType(a).replace('*', '')}> b_${a.name} = a.array<${cppType(a).replace('*', '')}>(${i}, ${name}, napi_int32_array, false);`;
+    case 'i32': {
+      const element = cppType(a).replace('*', '');
+      const type = a.kind === 'f32' ? 'napi_float32_array' : 'napi_int32_array';
+      const nullable = a.kind === 'f32' && a.nullable;
+      return `const Buf<${element}> b_${a.name} = a.array<${element}>(${i}, ${name}, ${type}, ${nullable});`;
+    }
     case 'size': {
       const max = a.bits === 32 ? `${INT32_MAX}` : '(int64_t{1} << 53)';
       return `const ${cppType(a)} v_${a.name} = static_cast<${cppType(a)}>(a.integer(${i}, ${name}, ${a.min}, ${max}));`;
@@ -100,7 +103,7 @@ function read(a: Arg, i: number): string {
     case 'int':
       return `const int v_${a.name} = static_cast<int>(a.integer(${i}, ${name}, ${-INT32_MAX - 1}, ${INT32_MAX}));`;
     case 'op':
-      return `const int v_${a.name} = static_cast<int>(a.integer(${i}, ${name}, 0, ${(a as OpArg).prefix}COUNT - 1));`;
+      return `const int v_${a.name} = static_cast<int>(a.integer(${i}, ${name}, 0, ${a.prefix}COUNT - 1));`;
     case 'float':
       return `const float v_${a.name} = a.f(${i}, ${name});`;
     case 'flag':

@@ -46,6 +46,9 @@ export function sites(t: Tensor, where: Where, name = 'hook'): Sites {
   check('position', where.positions, shape[1]);
   check('head', where.heads, shape.length === 4 ? shape[2] : 0);
   check('neuron', where.neurons, last);
+  if (!where.positions && !where.heads && !where.neurons) {
+    return { indices: Int32Array.from({ length: t.data.length }, (_, i) => i) };
+  }
   const pos = new Set(where.positions ?? []);
   const heads = new Set(where.heads ?? []);
   const neurons = new Set(where.neurons ?? []);

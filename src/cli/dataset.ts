@@ -15,7 +15,14 @@ import { ByteLevelBPE, CharTokenizer, type Tokenizer } from '../tokenizer/index.
 export const TEXT_SOURCE = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({ kind: z.literal('builtin'), seed: z.number().int().min(0) }),
+    z.strictObject({
+      kind: z.literal('builtin'),
+      seed: z.number().int().min(0),
+      /** Documents of requests and replies (the refusal-like behaviour); absent = 0. */
+      requests: z.number().int().min(0).optional(),
+      /** How many times the fact list is written out; absent = the corpus default. */
+      factPasses: z.number().int().min(0).optional(),
+    }),
     z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
   ],
   { error: 'must be { kind: "builtin", seed } or { kind: "file", path }' },
@@ -24,11 +31,18 @@ export const TEXT_SOURCE = z.discriminatedUnion(
 export type TextSource = z.infer<typeof TEXT_SOURCE>;
 
 export function loadText(source: TextSource): string {
-  return source.kind === 'file' ? readTextFile(source.path) : generateCorpus(generateWorld(source.seed)).text;
+  if (source.kind === 'file') return readTextFile(source.path);
+  return generateCorpus(generateWorld(source.seed), {
+    requests: source.requests,
+    factPasses: source.factPasses,
+  }).text;
 }
 
 export function describe(source: TextSource): string {
-  return source.kind === 'file' ? source.path : `the built-in corpus (seed ${source.seed})`;
+  if (source.kind === 'file') return source.path;
+  const requests = source.requests ? `, ${source.requests} request documents` : '';
+  const passes = source.factPasses !== undefined ? `, ${source.factPasses} fact passes` : '';
+  return `the built-in corpus (seed ${source.seed}${passes}${requests})`;
 }
 
 export function buildTokenizer(text: string, kind: 'char' | 'bpe', vocabSize: number): Tokenizer {

@@ -34,6 +34,9 @@ Trains a decoder-only language model and writes checkpoints to --out.
 data:
   --data FILE            a UTF-8 text file (default: the built-in seeded corpus of stories and facts)
   --corpus-seed N        seed of the built-in corpus (default 1)
+  --fact-passes N        times the built-in corpus writes out every fact (default 8)
+  --requests N           add N documents of questions and replies to the built-in corpus: public facts
+                         answered, private ones declined (the refusal behaviour jielong lens steer uses)
   --tokenizer char|bpe   tokenizer to build from the text (default char)
   --vocab-size N         BPE vocabulary size (default 512)
 model:
@@ -65,6 +68,8 @@ only at its own first checkpoint.`;
 const OPTIONS = {
   data: { type: 'string' },
   'corpus-seed': { type: 'string' },
+  requests: { type: 'string' },
+  'fact-passes': { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
   preset: { type: 'string' },
@@ -112,6 +117,8 @@ const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
 const FIXED_ON_RESUME = [
   'data',
   'corpus-seed',
+  'requests',
+  'fact-passes',
   'tokenizer',
   'vocab-size',
   'preset',
@@ -236,9 +243,20 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     console.log(`resuming ${outDir} at iter ${state.iter}/${options.maxIters} on ${describe(source)}`);
   } else {
+    for (const flag of ['corpus-seed', 'requests', 'fact-passes']) {
+      if (str(p, 'data') && str(p, flag))
+        throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);
+    }
     source = str(p, 'data')
       ? { kind: 'file', path: str(p, 'data')! }
-      : { kind: 'builtin', seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }) };
+      : {
+          kind: 'builtin',
+          seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
+          ...(str(p, 'requests') ? { requests: num(p, 'requests', 0, { integer: true, min: 0 }) } : {}),
+          ...(str(p, 'fact-passes')
+            ? { factPasses: num(p, 'fact-passes', 8, { integer: true, min: 0 }) }
+            : {}),
+        };
     const text = loadText(source);
     const seed = num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 });
     if (str(p, 'init-from')) {

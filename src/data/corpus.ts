@@ -3,6 +3,7 @@
 // and none is tied to one fixed sentence.
 import { Generator } from '../tensor/index.js';
 import { choice, shuffled } from './random.js';
+import { requestCases, requestDocument } from './requests.js';
 import { type CorpusDocument, StoryWriter } from './story.js';
 import { FACT_TEMPLATES, renderFact } from './templates.js';
 import type { World } from './world.js';
@@ -18,6 +19,11 @@ export interface CorpusOptions {
   factPasses?: number;
   /** Fact sentences per paragraph. Default 6. */
   factsPerParagraph?: number;
+  /**
+   * Documents of questions and replies (requests.ts): public facts answered, private ones declined with a
+   * fixed phrase, for the refusal-direction experiment. Default 0, so the plain corpus stays as it was.
+   */
+  requests?: number;
 }
 
 export interface Corpus {
@@ -31,6 +37,7 @@ export function generateCorpus(world: World, options: CorpusOptions = {}): Corpu
   const stories = checkCount('stories', options.stories ?? 600, 0);
   const factPasses = checkCount('factPasses', options.factPasses ?? 8, 0);
   const perParagraph = checkCount('factsPerParagraph', options.factsPerParagraph ?? 6, 1);
+  const requests = checkCount('requests', options.requests ?? 0, 0);
   const g = new Generator(options.seed ?? world.seed);
 
   const documents: CorpusDocument[] = [];
@@ -45,6 +52,10 @@ export function generateCorpus(world: World, options: CorpusOptions = {}): Corpu
       const text = paragraph.map((f) => renderFact(f, choice(g, FACT_TEMPLATES[f.relation]))).join(' ');
       documents.push({ kind: 'facts', text, facts: paragraph });
     }
+  }
+  const asked = requests > 0 ? requestCases(world, 'train') : [];
+  for (let i = 0; i < requests; i++) {
+    documents.push({ kind: 'requests', text: requestDocument(asked, g), facts: [] });
   }
   const ordered = shuffled(g, documents);
   return { text: `${ordered.map((d) => d.text).join('\n\n')}\n`, documents: ordered };

@@ -10,6 +10,15 @@ export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } 
 export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
 export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';
 export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
+export {
+  isRefusal,
+  REFUSAL,
+  REQUEST_TEMPLATES,
+  type RequestCase,
+  type RequestClass,
+  type RequestSplit,
+  requestCases,
+} from './requests.js';
 export { trainValSplit } from './split.js';
 export { FACT_TEMPLATES, renderFact } from './templates.js';
 export { readTextFile } from './text-file.js';

@@ -10,9 +10,9 @@ import { FACT_TEMPLATES, fill, renderFact } from './templates.js';
 import type { Country, Person, World } from './world.js';
 
 export interface CorpusDocument {
-  kind: 'story' | 'facts';
+  kind: 'story' | 'facts' | 'requests';
   text: string;
-  /** The facts its sentences state, in order (a fact stated twice appears twice). */
+  /** The facts its sentences state, in order (a fact stated twice appears twice; none for requests). */
   facts: Fact[];
 }
 

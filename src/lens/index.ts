@@ -1,5 +1,22 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
 // residual stream layer by layer, and intervene: patch, ablate, steer. For every mixer.
+
+export {
+  type AblationMethod,
+  type AblationReference,
+  type AblationRow,
+  ablationHooks,
+  ablationSweep,
+  type Component,
+  componentLabel,
+  componentSites,
+  headPoint,
+  listComponents,
+  logitDiffMetric,
+  lossMetric,
+  type Metric,
+  resampleAblate,
+} from './ablation.js';
 export { attributionPatching } from './attribution.js';
 export { ActivationCache, type CacheOptions, type ResidStack, runWithCache } from './cache.js';
 export {
@@ -12,6 +29,17 @@ export {
   type Where,
   withSites,
 } from './hooks.js';
-export { meanAblate, meanActivation, meanDifference, patch, steer, zeroAblate } from './interventions.js';
+export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.js';
+export { checkFacts, type FactCheck, recallByRelation } from './known-facts.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
+export {
+  firstComponent,
+  type InContextVector,
+  inContextHooks,
+  inContextVector,
+  lastPositionActivations,
+  meanDifference,
+  pairedPrincipalComponent,
+  steer,
+} from './steering.js';
 export { fitTunedLens, lensKL, TunedLens } from './tuned-lens.js';

@@ -23,43 +23,11 @@ import {
   zeroAblate,
 } from '../../src/lens/index.js';
 import { logitLens } from '../../src/lens/logit-lens.js';
-import type { MixerKind } from '../../src/mixers/index.js';
 import { LanguageModel, makeConfig } from '../../src/model/index.js';
-import {
-  Generator,
-  type IntTensor,
-  mean,
-  mul,
-  noGrad,
-  randint,
-  randn,
-  sum,
-  Tensor,
-} from '../../src/tensor/index.js';
+import { Generator, type IntTensor, mean, mul, noGrad, randn, sum, Tensor } from '../../src/tensor/index.js';
 import { CharTokenizer } from '../../src/tokenizer/index.js';
 import { assertClose } from '../helpers.js';
-
-const MODELS: [string, MixerKind | MixerKind[]][] = [
-  ['attention', 'attention'],
-  ['mamba', 'mamba'],
-  ['deltanet', 'deltanet'],
-  ['hybrid', ['mamba', 'attention', 'gated-deltanet']],
-];
-
-const build = (mixer: MixerKind | MixerKind[]) =>
-  new LanguageModel(
-    makeConfig({
-      vocabSize: 24,
-      blockSize: 16,
-      nLayer: Array.isArray(mixer) ? mixer.length : 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-    }),
-    { seed: 3 },
-  ).eval();
-const ids = (seed: number, batch = 2, seq = 7) => randint(0, 24, [batch, seq], new Generator(seed));
-const forward = (m: LanguageModel, x: IntTensor) => noGrad(() => m.forward(x));
+import { build, forward, ids, MODELS } from './models.js';
 
 for (const [label, mixer] of MODELS) {
   describe(`lens on ${label}`, () => {

@@ -1,0 +1,72 @@
+// Which facts of the built-in world a model knows: the analyses of the lens run on facts the model gets
+// right, as ROME filters its prompts, since a trace of a fact the model does not know shows nothing.
+import { type Fact, factPrompt, type PromptCase } from '../data/index.js';
+import type { LanguageModel } from '../model/index.js';
+import { IntTensor, noGrad } from '../tensor/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+
+export interface FactCheck extends PromptCase {
+  fact: Fact;
+  promptIds: number[];
+  answerIds: number[];
+  /** Greedy decoding reproduces every token of the answer. */
+  known: boolean;
+  /** The model's probability of the answer's first token after the prompt. */
+  firstTokenProb: number;
+}
+
+/**
+ * Each fact's canonical prompt ("Ada Lin was born in") scored by one teacher-forced forward over prompt +
+ * answer: known when the argmax at every answer position is the answer's token, which is what greedy
+ * decoding would write.
+ */
+export function checkFacts(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  facts: readonly Fact[],
+  promptOf: (fact: Fact) => PromptCase = factPrompt,
+): FactCheck[] {
+  return noGrad(() =>
+    facts.map((fact) => {
+      const c = promptOf(fact);
+      const promptIds = tokenizer.encode(c.prompt);
+      const answerIds = tokenizer.encode(c.answer);
+      const ids = [...promptIds, ...answerIds].slice(0, -1);
+      if (ids.length > model.config.blockSize) {
+        throw new Error(
+          `checkFacts: "${c.prompt}" is longer than the model's context of ${model.config.blockSize}`,
+        );
+      }
+      const logits = model.forward(new IntTensor(Int32Array.from(ids), [1, ids.length]));
+      const V = logits.shape[2];
+      const rowAt = (p: number) => logits.data.subarray(p * V, (p + 1) * V);
+      const known = answerIds.every((t, i) => argmaxOf(rowAt(promptIds.length - 1 + i)) === t);
+      const row = rowAt(promptIds.length - 1);
+      const max = row[argmaxOf(row)];
+      let z = 0;
+      for (const v of row) z += Math.exp(v - max);
+      const firstTokenProb = Math.exp(row[answerIds[0]] - max) / z;
+      return { ...c, fact, promptIds, answerIds, known, firstTokenProb };
+    }),
+  );
+}
+
+/** Known / total per relation, in the order relations first appear. */
+export function recallByRelation(
+  checks: readonly FactCheck[],
+): Map<string, { known: number; total: number }> {
+  const out = new Map<string, { known: number; total: number }>();
+  for (const c of checks) {
+    const r = out.get(c.fact.relation) ?? { known: 0, total: 0 };
+    r.total++;
+    if (c.known) r.known++;
+    out.set(c.fact.relation, r);
+  }
+  return out;
+}
+
+function argmaxOf(row: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
+  return best;
+}

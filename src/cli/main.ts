@@ -3,6 +3,7 @@ import { demo } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
 import { info } from './info.js';
+import { lensCommand } from './lens.js';
 import { plotCommand } from './plot.js';
 import { trainCommand } from './train.js';
 
@@ -19,6 +20,10 @@ const commands: Record<string, Command> = {
   },
   generate: { summary: 'write text from a checkpoint, token by token', run: generateCommand },
   eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
+  lens: {
+    summary: 'look inside a model: logit and tuned lens, patching, ablation, steering, probes',
+    run: lensCommand,
+  },
   plot: { summary: 'draw the loss curves of a training run as SVG', run: plotCommand },
   info: { summary: 'show the backend, threads and native addon status', run: info },
 };

@@ -33,6 +33,17 @@ export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.j
 export { checkFacts, type FactCheck, recallByRelation } from './known-facts.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
 export {
+  ablateDirection,
+  addDirection,
+  type RefusalReport,
+  type ReplyCheck,
+  rate,
+  refusalDirection,
+  refusalExperiment,
+  refusalPoint,
+  replies,
+} from './refusal.js';
+export {
   firstComponent,
   type InContextVector,
   inContextHooks,

@@ -1,0 +1,74 @@
+// `jielong lens TOOL`: the third lecture's tools on a checkpoint, one file per tool in lens/; this file only
+// lists them and dispatches, so `jielong lens --help` reads as a table of contents.
+import { parse } from './args.js';
+import { ABLATE_OPTIONS, ABLATE_USAGE, ablateTool } from './lens/ablate.js';
+import { COMMON_OPTIONS, type LensContext, loadLensContext } from './lens/common.js';
+import { LOGIT_OPTIONS, LOGIT_USAGE, logitTool } from './lens/logit.js';
+import { STEER_OPTIONS, STEER_USAGE, steerTool } from './lens/steer.js';
+import { TUNED_OPTIONS, TUNED_USAGE, tunedTool } from './lens/tuned.js';
+
+interface Tool {
+  summary: string;
+  options: Record<string, { type: 'string' | 'boolean' }>;
+  usage: string;
+  run(p: Parameters<typeof logitTool>[0], ctx: LensContext): void | Promise<void>;
+}
+
+const TOOLS: Record<string, Tool> = {
+  logit: {
+    summary: 'the logit lens: what each layer would predict if it were the last',
+    options: LOGIT_OPTIONS,
+    usage: LOGIT_USAGE,
+    run: logitTool,
+  },
+  tuned: {
+    summary: 'fit a tuned lens, save it beside the model, compare its KL with the logit lens',
+    options: TUNED_OPTIONS,
+    usage: TUNED_USAGE,
+    run: tunedTool,
+  },
+  ablate: {
+    summary: 'ablate heads, mixers, MLPs, layers or neurons one by one; rank them by effect',
+    options: ABLATE_OPTIONS,
+    usage: ABLATE_USAGE,
+    run: ablateTool,
+  },
+  steer: {
+    summary: 'the refusal direction (ablate it, add it), or steer along a direction from two prompt sets',
+    options: STEER_OPTIONS,
+    usage: STEER_USAGE,
+    run: steerTool,
+  },
+};
+
+function usage(): string {
+  const rows = Object.entries(TOOLS).map(([name, t]) => `  ${name.padEnd(8)} ${t.summary}`);
+  return [
+    'usage: jielong lens <tool> [--model DIR] [options]',
+    '',
+    'Looks inside a model, attention or any other mixer. Each tool prints its numbers (--json: one JSON',
+    'object), and draws a picture to out/lens/<tool>.svg (--out FILE).',
+    '',
+    'tools:',
+    ...rows,
+    '',
+    'jielong lens <tool> --help for its options',
+  ].join('\n');
+}
+
+export async function lensCommand(args: string[]): Promise<void> {
+  const [name, ...rest] = args;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const tool = TOOLS[name];
+  if (!tool) {
+    console.error(`jielong lens: unknown tool "${name}"\n\n${usage()}`);
+    process.exitCode = 2;
+    return;
+  }
+  const p = parse(rest, { ...COMMON_OPTIONS, ...tool.options }, tool.usage);
+  if (!p) return;
+  await tool.run(p, loadLensContext(p));
+}

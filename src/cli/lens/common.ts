@@ -1,0 +1,98 @@
+// What every `jielong lens` tool shares: its options for the model and the output, loading the model, the
+// built-in world it was trained on, and writing a picture and the numbers (text, or one JSON object).
+import { join } from 'node:path';
+import { setNumThreads } from '../../backend/index.js';
+import { generateCorpus, generateWorld, type World } from '../../data/index.js';
+import type { LanguageModel } from '../../model/index.js';
+import { svgToPng, writeSvg } from '../../plot/index.js';
+import { IntTensor } from '../../tensor/index.js';
+import type { Tokenizer } from '../../tokenizer/index.js';
+import { loadCheckpoint } from '../../train/index.js';
+import { num, type Parsed, str } from '../args.js';
+import { modelDir } from '../model-path.js';
+
+export const COMMON_OPTIONS = {
+  model: { type: 'string' },
+  'corpus-seed': { type: 'string' },
+  out: { type: 'string' },
+  json: { type: 'boolean' },
+  threads: { type: 'string' },
+  'no-verify': { type: 'boolean' },
+} as const;
+
+export const COMMON_USAGE = `common options:
+  --model DIR        checkpoint (default: the small model shipped with jielong)
+  --corpus-seed N    seed of the built-in world the model was trained on (default 1)
+  --out FILE.svg     the picture (default out/lens/<tool>.svg; a PNG beside it when rsvg-convert exists)
+  --json             print one JSON object instead of text
+  --threads N  --no-verify`;
+
+export interface LensContext {
+  dir: string;
+  model: LanguageModel;
+  tokenizer: Tokenizer;
+  world: World;
+  json: boolean;
+}
+
+export function loadLensContext(p: Parsed): LensContext {
+  if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
+  const dir = modelDir(str(p, 'model'));
+  const { model, tokenizer } = loadCheckpoint(dir, { verify: !p.values['no-verify'] });
+  model.eval();
+  const world = generateWorld(num(p, 'corpus-seed', 1, { integer: true, min: 0 }));
+  return { dir, model, tokenizer, world, json: p.values.json === true };
+}
+
+/** Token ids [1, T] of a text, checked against the model's context. */
+export function encode(ctx: LensContext, text: string, what = '--prompt'): IntTensor {
+  const ids = ctx.tokenizer.encode(text);
+  if (ids.length === 0) throw new Error(`${what}: the text is empty`);
+  if (ids.length > ctx.model.config.blockSize) {
+    throw new Error(
+      `${what}: ${ids.length} tokens, more than the model's context of ${ctx.model.config.blockSize}`,
+    );
+  }
+  return new IntTensor(Int32Array.from(ids), [1, ids.length]);
+}
+
+/** One token's id from its text (e.g. " Rivermouth"'s first token), or an error naming the flag. */
+export function firstToken(ctx: LensContext, text: string, what: string): number {
+  const ids = ctx.tokenizer.encode(text);
+  if (ids.length === 0) throw new Error(`${what}: "${text}" encodes to no tokens`);
+  return ids[0];
+}
+
+/** Readable token text: quotes, escapes, the leading space kept. */
+export const tokenText = (ctx: LensContext, id: number): string => JSON.stringify(ctx.tokenizer.decode([id]));
+
+/** Windows of ordinary text from the built-in corpus: [rows, length] ids (validation end of the text). */
+export function corpusWindows(ctx: LensContext, rows: number, length: number, seed = 0): IntTensor {
+  const text = generateCorpus(ctx.world).text;
+  const tail = ctx.tokenizer.encode(text.slice(Math.floor(text.length * 0.9)));
+  if (tail.length < length + 1)
+    throw new Error(`lens: the corpus is shorter than a window of ${length} tokens`);
+  const data = new Int32Array(rows * length);
+  for (let r = 0; r < rows; r++) {
+    // Spread evenly over the tail, shifted by the seed, so different seeds give different windows.
+    const start =
+      (Math.floor(((r + 0.5) * (tail.length - length)) / rows) + seed * 7919) % (tail.length - length);
+    data.set(tail.slice(start, start + length), r * length);
+  }
+  return new IntTensor(data, [rows, length]);
+}
+
+/** Writes the picture (and a PNG when a converter exists) and says where, unless printing JSON. */
+export function writePicture(p: Parsed, ctx: LensContext, tool: string, svg: string): string {
+  const out = str(p, 'out') ?? join('out', 'lens', `${tool}.svg`);
+  writeSvg(out, svg);
+  const png = out.replace(/\.svg$/, '.png');
+  const wrote = svgToPng(svg, png) ? `${out} and ${png}` : out;
+  if (!ctx.json) console.log(`wrote ${wrote}`);
+  return out;
+}
+
+/** Prints the result: JSON when asked, else the text lines. */
+export function report(ctx: LensContext, json: unknown, lines: () => string[]): void {
+  console.log(ctx.json ? JSON.stringify(json) : lines().join('\n'));
+}

@@ -1,5 +1,6 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
-// residual stream layer by layer, and intervene: patch, ablate, steer. For every mixer.
+// residual stream layer by layer, intervene (patch, ablate, steer), and trace where a fact is (causal
+// tracing). For every mixer.
 export { attributionPatching } from './attribution.js';
 export { ActivationCache, type CacheOptions, type ResidStack, runWithCache } from './cache.js';
 export {
@@ -14,4 +15,18 @@ export {
 } from './hooks.js';
 export { meanAblate, meanActivation, meanDifference, patch, steer, zeroAblate } from './interventions.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
+export { type TraceHeatmapOptions, traceHeatmap } from './trace-heatmap.js';
+export {
+  type CausalTrace,
+  type Corruption,
+  causalTrace,
+  type MetricTrace,
+  prepareTrace,
+  type TraceComponent,
+  type TraceGrid,
+  type TraceMetrics,
+  type Tracer,
+  type TraceTarget,
+  tracePoint,
+} from './tracing.js';
 export { fitTunedLens, lensKL, TunedLens } from './tuned-lens.js';

@@ -1,5 +1,6 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
-// residual stream layer by layer, and intervene: patch, ablate, steer. For every mixer.
+// residual stream layer by layer, intervene (patch, ablate, steer), and trace where a fact is (causal
+// tracing). For every mixer.
 
 export {
   type AblationMethod,
@@ -53,4 +54,18 @@ export {
   pairedPrincipalComponent,
   steer,
 } from './steering.js';
+export { type TraceHeatmapOptions, traceHeatmap } from './trace-heatmap.js';
+export {
+  type CausalTrace,
+  type Corruption,
+  causalTrace,
+  type MetricTrace,
+  prepareTrace,
+  type TraceComponent,
+  type TraceGrid,
+  type TraceMetrics,
+  type Tracer,
+  type TraceTarget,
+  tracePoint,
+} from './tracing.js';
 export { fitTunedLens, lensKL, TunedLens } from './tuned-lens.js';

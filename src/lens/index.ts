@@ -1,6 +1,6 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
-// residual stream layer by layer, intervene (patch, ablate, steer), and trace where a fact is (causal
-// tracing). For every mixer.
+// residual stream layer by layer, intervene (patch, ablate, steer), trace where a fact is (causal
+// tracing), and probe relations with linear relational embeddings. For every mixer.
 
 export {
   type AblationMethod,
@@ -32,7 +32,29 @@ export {
 } from './hooks.js';
 export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.js';
 export { checkFacts, type FactCheck, recallByRelation } from './known-facts.js';
+export { type Matrix, matrix } from './linalg.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
+export {
+  type Affine,
+  applyLRE,
+  type Causality,
+  causality,
+  decodeLRE,
+  type Faithfulness,
+  type FitOptions,
+  faithfulness,
+  fitJacobianMean,
+  fitLeastSquares,
+  fitLRE,
+  jacobian,
+  type LabelledCase,
+  type LRE,
+  type RelationCase,
+  type RowMap,
+  relationReps,
+  subjectJacobian,
+  subjectMap,
+} from './probe.js';
 export {
   ablateDirection,
   addDirection,

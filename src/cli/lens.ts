@@ -4,6 +4,8 @@ import { parse } from './args.js';
 import { ABLATE_OPTIONS, ABLATE_USAGE, ablateTool } from './lens/ablate.js';
 import { COMMON_OPTIONS, type LensContext, loadLensContext } from './lens/common.js';
 import { LOGIT_OPTIONS, LOGIT_USAGE, logitTool } from './lens/logit.js';
+import { PATCH_OPTIONS, PATCH_USAGE, patchTool } from './lens/patch.js';
+import { PROBE_OPTIONS, PROBE_USAGE, probeTool } from './lens/probe.js';
 import { STEER_OPTIONS, STEER_USAGE, steerTool } from './lens/steer.js';
 import { TUNED_OPTIONS, TUNED_USAGE, tunedTool } from './lens/tuned.js';
 
@@ -27,6 +29,12 @@ const TOOLS: Record<string, Tool> = {
     usage: TUNED_USAGE,
     run: tunedTool,
   },
+  patch: {
+    summary: 'causal tracing: corrupt the subject, restore one state per layer and position, heatmaps',
+    options: PATCH_OPTIONS,
+    usage: PATCH_USAGE,
+    run: patchTool,
+  },
   ablate: {
     summary: 'ablate heads, mixers, MLPs, layers or neurons one by one; rank them by effect',
     options: ABLATE_OPTIONS,
@@ -38,6 +46,12 @@ const TOOLS: Record<string, Tool> = {
     options: STEER_OPTIONS,
     usage: STEER_USAGE,
     run: steerTool,
+  },
+  probe: {
+    summary: 'linear relational probes for a relation of the built-in world: faithfulness, causality',
+    options: PROBE_OPTIONS,
+    usage: PROBE_USAGE,
+    run: probeTool,
   },
 };
 

@@ -31,7 +31,7 @@ export {
   withSites,
 } from './hooks.js';
 export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.js';
-export { checkFacts, type FactCheck, recallByRelation } from './known-facts.js';
+export { bestPhrasings, checkFacts, type FactCheck, recallByRelation, subjectSpan } from './known-facts.js';
 export { type Matrix, matrix } from './linalg.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
 export {

@@ -1,6 +1,6 @@
 // Which facts of the built-in world a model knows: the analyses of the lens run on facts the model gets
 // right, as ROME filters its prompts, since a trace of a fact the model does not know shows nothing.
-import { type Fact, factPrompt, type PromptCase } from '../data/index.js';
+import { type Fact, factPrompt, factPrompts, type PromptCase, type Relation } from '../data/index.js';
 import type { LanguageModel } from '../model/index.js';
 import { IntTensor, noGrad } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
@@ -69,4 +69,43 @@ function argmaxOf(row: Float32Array): number {
   let best = 0;
   for (let i = 1; i < row.length; i++) if (row[i] > row[best]) best = i;
   return best;
+}
+
+/**
+ * The token positions of `subject` in `prompt` (where its characters fall), e.g. the subject's tokens for
+ * causal tracing's noise and its last token for a relation probe.
+ */
+export function subjectSpan(tokenizer: Tokenizer, prompt: string, subject: string): number[] {
+  const at = prompt.indexOf(subject);
+  if (at < 0) throw new Error(`subjectSpan: "${subject}" is not in "${prompt}"`);
+  const start = at === 0 ? 0 : tokenizer.encode(prompt.slice(0, at)).length;
+  const end = tokenizer.encode(prompt.slice(0, at + subject.length)).length;
+  if (end <= start) throw new Error(`subjectSpan: "${subject}" covers no token of "${prompt}"`);
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+/**
+ * For each relation, the phrasing the model completes best among those that start with the subject (so the
+ * subject's last token is read before anything about the relation): the prompts the analyses use, since
+ * a canonical prompt can be ambiguous ("was born in" may go on "the city of ...").
+ */
+export function bestPhrasings(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  facts: readonly Fact[],
+): Map<Relation, { phrasing: number; checks: FactCheck[] }> {
+  const out = new Map<Relation, { phrasing: number; checks: FactCheck[] }>();
+  for (const relation of new Set(facts.map((f) => f.relation))) {
+    const of = facts.filter((f) => f.relation === relation);
+    const phrasings = factPrompts(of[0]).length;
+    for (let i = 0; i < phrasings; i++) {
+      if (!factPrompts(of[0])[i].prompt.startsWith(of[0].subject)) continue;
+      const checks = checkFacts(model, tokenizer, of, (f) => factPrompts(f)[i]);
+      const known = checks.filter((c) => c.known).length;
+      const best = out.get(relation);
+      if (!best || known > best.checks.filter((c) => c.known).length)
+        out.set(relation, { phrasing: i, checks });
+    }
+  }
+  return out;
 }

@@ -9,8 +9,8 @@ import type { LanguageModel } from '../model/index.js';
 import { cat, IntTensor, isGradEnabled, noGrad, reshape, slice, Tensor, unsqueeze } from '../tensor/index.js';
 import { runWithCache } from './cache.js';
 import { hookContext, runWithHooks } from './hooks.js';
-import { steer } from './steering.js';
 import { apply, fromRows, type Matrix, matrix, pinv, ridge, transpose } from './linalg.js';
+import { steer } from './steering.js';
 
 /** One prompt of a relation, ending where the object would start ("Ada Lin was born in"). */
 export interface RelationCase {

@@ -10,7 +10,16 @@ import {
 } from '../../lens/index.js';
 import { barChart } from '../../plot/index.js';
 import { num, oneOf, type Parsed, str } from '../args.js';
-import { COMMON_USAGE, corpusWindows, encode, firstToken, type LensContext, writePicture } from './common.js';
+import {
+  COMMON_USAGE,
+  corpusWindows,
+  encode,
+  firstToken,
+  type LensContext,
+  picturePath,
+  promptAndAnswer,
+  writePicture,
+} from './common.js';
 
 export const ABLATE_OPTIONS = {
   components: { type: 'string' },
@@ -55,9 +64,10 @@ export function ablateTool(p: Parsed, ctx: LensContext): void {
   let what = `loss on ${ids.shape[0]} corpus windows of ${T} tokens`;
   if (metricKind === 'logit') {
     const fact = factPrompt(ctx.world.facts.find((f) => f.relation === 'born_in') ?? ctx.world.facts[0]);
-    const prompt = str(p, 'prompt') ?? fact.prompt;
+    const chosen = promptAndAnswer(ctx, str(p, 'prompt') ?? fact.prompt, str(p, 'answer') ?? fact.answer);
+    const prompt = chosen.prompt;
     ids = encode(ctx, prompt);
-    const answer = firstToken(ctx, str(p, 'answer') ?? fact.answer, '--answer');
+    const answer = chosen.answer;
     const foil = str(p, 'foil') === undefined ? undefined : firstToken(ctx, str(p, 'foil')!, '--foil');
     metric = logitDiffMetric(answer, foil);
     what = `logit of ${JSON.stringify(ctx.tokenizer.decode([answer]))}${foil === undefined ? '' : ` - ${JSON.stringify(ctx.tokenizer.decode([foil]))}`} after ${JSON.stringify(prompt)}`;
@@ -84,7 +94,7 @@ export function ablateTool(p: Parsed, ctx: LensContext): void {
     groups: rows.map((r) => r.label),
     series: [{ name: 'effect', values: rows.map((r) => r.effect) }],
   });
-  const out = writePicture(p, ctx, 'ablate', svg);
+  const out = writePicture(ctx, picturePath(p, 'ablate'), svg);
   if (ctx.json) {
     console.log(
       JSON.stringify({

@@ -1,6 +1,7 @@
 // What every `jielong lens` tool shares: its options for the model and the output, loading the model, the
 // built-in world it was trained on, and writing a picture and the numbers (text, or one JSON object).
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
 import { generateCorpus, generateWorld, type World } from '../../data/index.js';
 import type { LanguageModel } from '../../model/index.js';
@@ -63,6 +64,22 @@ export function firstToken(ctx: LensContext, text: string, what: string): number
   return ids[0];
 }
 
+/**
+ * A prompt and the answer token to follow: the answer's first token that is not only whitespace, with any
+ * whitespace token before it moved onto the prompt (a character model's " Rivermouth" starts with " ").
+ */
+export function promptAndAnswer(
+  ctx: LensContext,
+  prompt: string,
+  answer: string,
+): { prompt: string; answer: number } {
+  const ids = ctx.tokenizer.encode(answer);
+  let i = 0;
+  while (i < ids.length - 1 && ctx.tokenizer.decode([ids[i]]).trim() === '') i++;
+  if (ids.length === 0) throw new Error(`the answer "${answer}" encodes to no tokens`);
+  return { prompt: prompt + ctx.tokenizer.decode(ids.slice(0, i)), answer: ids[i] };
+}
+
 /** Readable token text: quotes, escapes, the leading space kept. */
 export const tokenText = (ctx: LensContext, id: number): string => JSON.stringify(ctx.tokenizer.decode([id]));
 
@@ -82,17 +99,18 @@ export function corpusWindows(ctx: LensContext, rows: number, length: number, se
   return new IntTensor(data, [rows, length]);
 }
 
-/** Writes the picture (and a PNG when a converter exists) and says where, unless printing JSON. */
-export function writePicture(p: Parsed, ctx: LensContext, tool: string, svg: string): string {
+/** Where a tool's picture goes: --out, else out/lens/<tool>.svg; `part` names one of several pictures. */
+export function picturePath(p: Parsed, tool: string, part?: string): string {
   const out = str(p, 'out') ?? join('out', 'lens', `${tool}.svg`);
+  return part === undefined ? out : out.replace(/(\.svg)?$/, `-${part}.svg`);
+}
+
+/** Writes the picture (and a PNG when a converter exists) and says where, unless printing JSON. */
+export function writePicture(ctx: LensContext, out: string, svg: string): string {
+  mkdirSync(dirname(out), { recursive: true });
   writeSvg(out, svg);
   const png = out.replace(/\.svg$/, '.png');
   const wrote = svgToPng(svg, png) ? `${out} and ${png}` : out;
   if (!ctx.json) console.log(`wrote ${wrote}`);
   return out;
-}
-
-/** Prints the result: JSON when asked, else the text lines. */
-export function report(ctx: LensContext, json: unknown, lines: () => string[]): void {
-  console.log(ctx.json ? JSON.stringify(json) : lines().join('\n'));
 }

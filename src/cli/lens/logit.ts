@@ -3,7 +3,15 @@ import { factPrompt } from '../../data/index.js';
 import { logitLens } from '../../lens/index.js';
 import { heatmap } from '../../plot/index.js';
 import { num, type Parsed, str } from '../args.js';
-import { COMMON_USAGE, encode, firstToken, type LensContext, tokenText, writePicture } from './common.js';
+import {
+  COMMON_USAGE,
+  encode,
+  type LensContext,
+  picturePath,
+  promptAndAnswer,
+  tokenText,
+  writePicture,
+} from './common.js';
 
 export const LOGIT_OPTIONS = {
   prompt: { type: 'string' },
@@ -25,15 +33,13 @@ ${COMMON_USAGE}`;
 
 export function logitTool(p: Parsed, ctx: LensContext): void {
   const fact = factPrompt(ctx.world.facts.find((f) => f.relation === 'born_in') ?? ctx.world.facts[0]);
-  const prompt = str(p, 'prompt') ?? fact.prompt;
-  const ids = encode(ctx, prompt);
   const k = num(p, 'k', 5, { integer: true, min: 1 });
   const targetText = str(p, 'target') ?? (str(p, 'prompt') ? undefined : fact.answer);
-  let target = targetText === undefined ? undefined : firstToken(ctx, targetText, '--target');
-  if (target === undefined) {
-    const final = logitLens(ctx.model, ids, { k: 1 }).entries.at(-1)!;
-    target = final.top[0].token;
-  }
+  const given = str(p, 'prompt') ?? fact.prompt;
+  const chosen = targetText === undefined ? null : promptAndAnswer(ctx, given, targetText);
+  const prompt = chosen?.prompt ?? given;
+  const ids = encode(ctx, prompt);
+  const target = chosen?.answer ?? logitLens(ctx.model, ids, { k: 1 }).entries.at(-1)!.top[0].token;
   const lens = logitLens(ctx.model, ids, { k, target });
   const T = ids.shape[1];
   const last = lens.entries.filter((e) => e.position === T - 1);
@@ -52,7 +58,7 @@ export function logitTool(p: Parsed, ctx: LensContext): void {
     min: 0,
     max: 1,
   });
-  const out = writePicture(p, ctx, 'logit', svg);
+  const out = writePicture(ctx, picturePath(p, 'logit'), svg);
   const decodable = last.find((e) => e.target!.rank === 0)?.layer ?? null;
   const json = {
     prompt,

@@ -12,7 +12,14 @@ import {
 } from '../../lens/index.js';
 import { barChart } from '../../plot/index.js';
 import { num, oneOf, type Parsed, str } from '../args.js';
-import { COMMON_USAGE, corpusWindows, encode, type LensContext, writePicture } from './common.js';
+import {
+  COMMON_USAGE,
+  corpusWindows,
+  encode,
+  type LensContext,
+  picturePath,
+  writePicture,
+} from './common.js';
 
 export const STEER_OPTIONS = {
   layer: { type: 'string' },
@@ -50,6 +57,13 @@ export async function steerTool(p: Parsed, ctx: LensContext): Promise<void> {
   const layer = num(p, 'layer', Math.floor(n / 2), { integer: true, min: 0, max: n - 1 });
   const scale = num(p, 'scale', 1);
   if (str(p, 'positive') || str(p, 'negative')) return steerFromFiles(p, ctx, layer, scale);
+  try {
+    ctx.tokenizer.encode('Q: What?\nA: I cannot tell you that.');
+  } catch {
+    throw new Error(
+      `the model in ${ctx.dir} cannot read requests ("Q: ...?\nA:"): train one with jielong train --requests N, or steer with --positive/--negative files`,
+    );
+  }
   const limitRaw = str(p, 'limit');
   const report = await refusalExperiment(ctx.model, ctx.tokenizer, ctx.world, {
     layer,
@@ -66,7 +80,7 @@ export async function steerTool(p: Parsed, ctx: LensContext): Promise<void> {
       { name: 'steered (ablated / added)', values: [report.declined.ablated, report.answered.added] },
     ],
   });
-  const out = writePicture(p, ctx, 'steer', svg);
+  const out = writePicture(ctx, picturePath(p, 'steer'), svg);
   if (ctx.json) {
     const { examples, ...numbers } = report;
     const show = (xs: typeof examples.answeredAdded) =>

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fitTunedLens, lensKL } from '../../lens/index.js';
 import { lineChart } from '../../plot/index.js';
 import { num, type Parsed, str } from '../args.js';
-import { COMMON_USAGE, corpusWindows, type LensContext, writePicture } from './common.js';
+import { COMMON_USAGE, corpusWindows, type LensContext, picturePath, writePicture } from './common.js';
 
 export const TUNED_OPTIONS = {
   steps: { type: 'string' },
@@ -53,7 +53,7 @@ export function tunedTool(p: Parsed, ctx: LensContext): void {
       { name: 'tuned lens', points: kl.tuned!.map((v, i) => [i, v]) },
     ],
   });
-  const out = writePicture(p, ctx, 'tuned', svg);
+  const out = writePicture(ctx, picturePath(p, 'tuned'), svg);
   if (ctx.json) {
     console.log(
       JSON.stringify({ saved: path, layers: kl.labels, logit: kl.logit, tuned: kl.tuned, picture: out }),

@@ -159,8 +159,10 @@ async function study(mixer: string): Promise<void> {
   }
   const share = (xs: number[]) => xs.map((x) => x / Math.max(1, known.length));
   const labels = [...Array.from({ length: L }, (_, i) => `${i}_pre`), 'final'];
-  share(topAt.logit).forEach((v, l) => add(`${mixer} decodable ${labels[l]}`, 'logit lens top-1 share', v));
-  share(topAt.tuned).forEach((v, l) => add(`${mixer} decodable ${labels[l]}`, 'tuned lens top-1 share', v));
+  for (const [l, label] of labels.entries()) {
+    add(`${mixer} decodable ${label}`, 'logit lens top-1 share', share(topAt.logit)[l]);
+    add(`${mixer} decodable ${label}`, 'tuned lens top-1 share', share(topAt.tuned)[l]);
+  }
   writeSvg(
     join(OUT, `lens-${mixer}-decodable.svg`),
     lineChart({

@@ -87,7 +87,7 @@ test('ablate: a sweep ranked by effect', () => {
 
 test('steer: the refusal experiment runs; steering from two prompt files writes plain and steered text', () => {
   // The shipped model never saw requests: the error says how to get one that did.
-  assert.match(lens('steer').stderr, /cannot read requests [^]*jielong train --requests N/);
+  assert.match(lens('steer').stderr, /cannot read requests [\s\S]*jielong train --requests N/);
   const model = join(dir, 'requests-model');
   const train = spawnSync(
     process.execPath,

@@ -1,6 +1,7 @@
 // Ablation sweeps, resample ablation, and steering directions, against answers known in advance.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { generateText } from '../../src/generate/index.js';
 import {
   ablationHooks,
   ablationSweep,
@@ -16,8 +17,10 @@ import {
   resampleAblate,
   runWithCache,
   runWithHooks,
+  steer,
 } from '../../src/lens/index.js';
-import { IntTensor, noGrad, type Tensor } from '../../src/tensor/index.js';
+import { IntTensor, noGrad, Tensor } from '../../src/tensor/index.js';
+import { CharTokenizer } from '../../src/tokenizer/index.js';
 import { assertClose } from '../helpers.js';
 import { build, forward, ids, MODELS, WIDTH } from './models.js';
 
@@ -137,4 +140,30 @@ describe('firstComponent', () => {
     const v = firstComponent(rows);
     assert.ok(Math.abs(v[0]) > 0.99, `${v}`);
   });
+});
+
+describe('steering while generating is steering the whole sequence', () => {
+  for (const [label, mixer] of MODELS) {
+    test(`${label}: each greedy token under a steering hook is the argmax of the steered full forward`, async () => {
+      const model = build(mixer);
+      const tokenizer = CharTokenizer.fromText('abcdefghijklmnopqrstuvwx');
+      const v = new Tensor(
+        Float32Array.from({ length: WIDTH }, (_, i) => Math.cos(i) * 2),
+        [WIDTH],
+      );
+      const hooks = () => [steer('blocks.0.hook_resid_post', v, { scale: 3 })];
+      const text = await generateText(model, tokenizer, 'abc', {
+        maxTokens: 8,
+        temperature: 0,
+        hooks: hookContext(hooks()),
+      });
+      const ids = tokenizer.encode(`abc${text}`);
+      const logits = runWithHooks(model, new IntTensor(Int32Array.from(ids), [1, ids.length]), hooks());
+      const V = logits.shape[2];
+      for (let t = 3; t < ids.length; t++) {
+        const row = logits.data.subarray((t - 1) * V, t * V);
+        assert.equal(ids[t], row.indexOf(Math.max(...row)), `token ${t}`);
+      }
+    });
+  }
 });

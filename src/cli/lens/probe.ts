@@ -10,7 +10,7 @@ import {
 } from '../../lens/index.js';
 import { barChart } from '../../plot/index.js';
 import { IntTensor } from '../../tensor/index.js';
-import { num, oneOf, type Parsed, str } from '../args.js';
+import { num, oneOf, type Parsed } from '../args.js';
 import { COMMON_USAGE, type LensContext, picturePath, writePicture } from './common.js';
 
 export const PROBE_OPTIONS = {

@@ -2,6 +2,7 @@
 // ActivationCache does: the stream after each layer (what the logit lens decodes), the stream split into
 // what each component wrote (embeddings, each mixer's and MLP's output), and each component's direct
 // contribution to a logit difference. Works for every mixer: the block's hook points are the same.
+import { CausalSelfAttention } from '../mixers/index.js';
 import type { GenerationState, LanguageModel } from '../model/index.js';
 import { type CacheFilter, HookContext, LayerNorm } from '../nn/index.js';
 import {
@@ -112,6 +113,38 @@ export class ActivationCache {
       labels.push(`${i}_mixer_out`, `${i}_mlp_out`);
     }
     return { stack: stack(pieces), labels };
+  }
+
+  /**
+   * Each attention head's own contribution to block `layer`'s output (TransformerLens's stack_head_results):
+   * head h's z [B, T, D] times its D columns of the output projection, [H, B, T, d], labels "L{layer}H{h}".
+   * The heads plus the projection's bias sum to hook_attn_out. Needs blocks.{layer}.attn.hook_z cached.
+   */
+  stackHeadResults(layer: number): ResidStack {
+    const mixer = this.model.transformer.h[layer]?.attn;
+    if (!(mixer instanceof CausalSelfAttention)) {
+      throw new Error(`stackHeadResults: block ${layer} has no attention heads (its mixer is not attention)`);
+    }
+    const z = this.get(`blocks.${layer}.attn.hook_z`);
+    const [B, T, H, D] = z.shape;
+    const w = mixer.c_proj.weight; // [d, H * D]
+    const d = w.shape[0];
+    const out = new Float32Array(H * B * T * d);
+    for (let h = 0; h < H; h++) {
+      for (let r = 0; r < B * T; r++) {
+        const zAt = (r * H + h) * D;
+        const oAt = (h * B * T + r) * d;
+        for (let i = 0; i < d; i++) {
+          let acc = 0;
+          for (let j = 0; j < D; j++) acc += z.data[zAt + j] * w.data[i * H * D + h * D + j];
+          out[oAt + i] = acc;
+        }
+      }
+    }
+    return {
+      stack: new Tensor(out, [H, B, T, d]),
+      labels: Array.from({ length: H }, (_, h) => `L${layer}H${h}`),
+    };
   }
 
   /**

@@ -19,7 +19,8 @@ import {
   runWithHooks,
   steer,
 } from '../../src/lens/index.js';
-import { IntTensor, noGrad, Tensor } from '../../src/tensor/index.js';
+import type { CausalSelfAttention } from '../../src/mixers/index.js';
+import { IntTensor, noGrad, sum, Tensor } from '../../src/tensor/index.js';
 import { CharTokenizer } from '../../src/tokenizer/index.js';
 import { assertClose } from '../helpers.js';
 import { build, forward, ids, MODELS, WIDTH } from './models.js';
@@ -166,4 +167,25 @@ describe('steering while generating is steering the whole sequence', () => {
       }
     });
   }
+});
+
+describe('per-head results', () => {
+  for (const [label, mixer, layer] of [
+    ['attention', 'attention', 1],
+    ['hybrid', ['mamba', 'attention', 'gated-deltanet'], 1],
+  ] as const) {
+    test(`${label}: the heads plus the output bias sum to the attention output`, () => {
+      const model = build(mixer as never);
+      const { cache } = runWithCache(model, ids(1));
+      const heads = cache.stackHeadResults(layer);
+      assert.deepEqual(heads.labels, [`L${layer}H0`, `L${layer}H1`]);
+      const bias = (model.transformer.h[layer].attn as CausalSelfAttention).c_proj.bias!.data;
+      const summed = sum(heads.stack, 0).data.map((v, i) => v + bias[i % WIDTH]);
+      assertClose(summed, cache.get(`blocks.${layer}.hook_attn_out`).data, 1e-5, 'sum of heads');
+    });
+  }
+  test('a block without attention has no heads to stack', () => {
+    const { cache } = runWithCache(build('mamba'), ids(1));
+    assert.throws(() => cache.stackHeadResults(0), /block 0 has no attention heads/);
+  });
 });

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateCorpus, generateWorld, RELATIONS, type Relation } from '../src/data/index.js';
+import { generateWorld, RELATIONS, type Relation, corpusWindows as windowsOf } from '../src/data/index.js';
 import {
   ablationSweep,
   bestPhrasings,
@@ -73,16 +73,8 @@ function modelFor(mixer: string): { model: LanguageModel; tokenizer: Tokenizer }
 
 const ids1 = (ids: readonly number[]) => new IntTensor(Int32Array.from(ids), [1, ids.length]);
 
-function corpusWindows(tokenizer: Tokenizer, rowsN: number, T: number, seed: number): IntTensor {
-  const text = generateCorpus(world).text;
-  const tail = tokenizer.encode(text.slice(Math.floor(text.length * 0.9)));
-  const data = new Int32Array(rowsN * T);
-  for (let r = 0; r < rowsN; r++) {
-    const start = (Math.floor(((r + 0.5) * (tail.length - T)) / rowsN) + seed * 7919) % (tail.length - T);
-    data.set(tail.slice(start, start + T), r * T);
-  }
-  return new IntTensor(data, [rowsN, T]);
-}
+const corpusWindows = (tokenizer: Tokenizer, rowsN: number, T: number, seed: number) =>
+  windowsOf(world, tokenizer, rowsN, T, seed);
 
 const CATEGORIES = [
   'first subject',

@@ -31,6 +31,7 @@ export {
   tokenizeToFile,
   writeTokenFile,
 } from './token-file.js';
+export { corpusWindows } from './windows.js';
 export {
   type City,
   type Country,

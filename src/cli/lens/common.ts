@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
-import { generateCorpus, generateWorld, type World } from '../../data/index.js';
+import { generateWorld, type World, corpusWindows as windowsOf } from '../../data/index.js';
 import type { LanguageModel } from '../../model/index.js';
 import { svgToPng, writeSvg } from '../../plot/index.js';
 import { IntTensor } from '../../tensor/index.js';
@@ -83,21 +83,9 @@ export function promptAndAnswer(
 /** Readable token text: quotes, escapes, the leading space kept. */
 export const tokenText = (ctx: LensContext, id: number): string => JSON.stringify(ctx.tokenizer.decode([id]));
 
-/** Windows of ordinary text from the built-in corpus: [rows, length] ids (validation end of the text). */
-export function corpusWindows(ctx: LensContext, rows: number, length: number, seed = 0): IntTensor {
-  const text = generateCorpus(ctx.world).text;
-  const tail = ctx.tokenizer.encode(text.slice(Math.floor(text.length * 0.9)));
-  if (tail.length < length + 1)
-    throw new Error(`lens: the corpus is shorter than a window of ${length} tokens`);
-  const data = new Int32Array(rows * length);
-  for (let r = 0; r < rows; r++) {
-    // Spread evenly over the tail, shifted by the seed, so different seeds give different windows.
-    const start =
-      (Math.floor(((r + 0.5) * (tail.length - length)) / rows) + seed * 7919) % (tail.length - length);
-    data.set(tail.slice(start, start + length), r * length);
-  }
-  return new IntTensor(data, [rows, length]);
-}
+/** Windows of ordinary text from the built-in corpus: [rows, length] ids. */
+export const corpusWindows = (ctx: LensContext, rows: number, length: number, seed = 0): IntTensor =>
+  windowsOf(ctx.world, ctx.tokenizer, rows, length, seed);
 
 /** Where a tool's picture goes: --out, else out/lens/<tool>.svg; `part` names one of several pictures. */
 export function picturePath(p: Parsed, tool: string, part?: string): string {

@@ -125,21 +125,35 @@ export interface AblationReference {
   seed?: number;
 }
 
-/** The hooks that ablate a component by a method. */
+/**
+ * The hooks that ablate a component by a method. `memo` keeps the reference's mean or pool per hook point,
+ * so a sweep over a layer's heads or neurons runs the reference once, not once per component.
+ */
 export function ablationHooks(
   model: LanguageModel,
   c: Component,
   method: AblationMethod,
   reference?: AblationReference,
+  memo: Map<string, Tensor> = new Map(),
 ): Hook[] {
   return componentSites(model, c).map(({ name, where }) => {
     if (method === 'zero') return zeroAblate(name, where);
     if (!reference || reference.ids.length === 0) {
       throw new Error(`ablation: ${method} ablation of ${componentLabel(c)} needs reference inputs`);
     }
-    if (method === 'mean') return meanAblate(name, meanActivation(model, name, reference.ids), where);
-    const pool = reference.ids.map((ids) => runWithCache(model, ids, { names: [name] }).cache.get(name));
-    return resampleAblate(name, concatRows(pool), { ...where, seed: reference.seed });
+    const key = `${method} ${name}`;
+    let values = memo.get(key);
+    if (!values) {
+      values =
+        method === 'mean'
+          ? meanActivation(model, name, reference.ids)
+          : concatRows(
+              reference.ids.map((ids) => runWithCache(model, ids, { names: [name] }).cache.get(name)),
+            );
+      memo.set(key, values);
+    }
+    if (method === 'mean') return meanAblate(name, values, where);
+    return resampleAblate(name, values, { ...where, seed: reference.seed });
   });
 }
 
@@ -221,8 +235,9 @@ export function ablationSweep(
   },
 ): { baseline: number; rows: AblationRow[] } {
   const baseline = options.metric(noGrad(() => model.forward(ids)));
+  const memo = new Map<string, Tensor>();
   const rows = options.components.map((component, i) => {
-    const hooks = ablationHooks(model, component, options.method, options.reference);
+    const hooks = ablationHooks(model, component, options.method, options.reference, memo);
     const metric = options.metric(runWithHooks(model, ids, hooks));
     options.onProgress?.(i + 1, options.components.length);
     return { component, label: componentLabel(component), metric, effect: metric - baseline };

@@ -18,30 +18,11 @@ import {
   subjectJacobian,
   subjectMap,
 } from '../../src/lens/index.js';
-import type { MixerKind } from '../../src/mixers/index.js';
-import { LanguageModel, makeConfig } from '../../src/model/index.js';
+import type { LanguageModel } from '../../src/model/index.js';
 import { add, Generator, IntTensor, matmul, noGrad, randint, Tensor } from '../../src/tensor/index.js';
 import { assertClose } from '../helpers.js';
+import { build, MODELS } from './models.js';
 
-const MODELS: [string, MixerKind | MixerKind[]][] = [
-  ['attention', 'attention'],
-  ['mamba', 'mamba'],
-  ['deltanet', 'deltanet'],
-  ['hybrid', ['mamba', 'attention', 'gated-deltanet']],
-];
-
-const build = (mixer: MixerKind | MixerKind[]) =>
-  new LanguageModel(
-    makeConfig({
-      vocabSize: 24,
-      blockSize: 16,
-      nLayer: Array.isArray(mixer) ? mixer.length : 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-    }),
-    { seed: 3 },
-  ).eval();
 const prompt = (seed: number, subjectPos = 2, seq = 6): RelationCase => ({
   ids: randint(0, 24, [1, seq], new Generator(seed)),
   subjectPos,

@@ -4,31 +4,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { causalTrace, prepareTrace, type TraceComponent, traceHeatmap } from '../../src/lens/index.js';
-import type { MixerKind } from '../../src/mixers/index.js';
-import { LanguageModel, makeConfig } from '../../src/model/index.js';
 import { Generator, IntTensor, randint } from '../../src/tensor/index.js';
 import { byClass, findAll, parseXml } from '../plot/xml.js';
+import { build, MODELS } from './models.js';
 
-const MODELS: [string, MixerKind | MixerKind[]][] = [
-  ['attention', 'attention'],
-  ['mamba', 'mamba'],
-  ['deltanet', 'deltanet'],
-  ['hybrid', ['mamba', 'attention', 'gated-deltanet']],
-];
 const COMPONENTS: TraceComponent[] = ['resid', 'mixer', 'mlp'];
 
-const build = (mixer: MixerKind | MixerKind[]) =>
-  new LanguageModel(
-    makeConfig({
-      vocabSize: 24,
-      blockSize: 16,
-      nLayer: Array.isArray(mixer) ? mixer.length : 2,
-      nHead: 2,
-      nEmbd: 16,
-      mixer,
-    }),
-    { seed: 3 },
-  ).eval();
 const prompt = (seed: number, T = 7) => randint(0, 24, [1, T], new Generator(seed));
 const near = (a: number, b: number, tol: number, what: string) =>
   assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${what}: ${a} vs ${b}`);

@@ -15,3 +15,10 @@ export type { AddedTokenJSON, BPEModelJSON, ByteLevelJSON, TokenizerJSON } from 
 export { loadTokenizer, saveTokenizer } from './io.js';
 export { StreamDecoder, type StreamDecoderOptions } from './stream.js';
 export type { EncodeOptions, Tokenizer, TokenizerKind } from './tokenizer.js';
+export {
+  chatTemplateOf,
+  parseTokenizerConfig,
+  TOKENIZER_CONFIG_SCHEMA,
+  type TokenizerConfig,
+  tokenString,
+} from './tokenizer-config.js';

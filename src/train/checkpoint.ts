@@ -21,7 +21,12 @@ import {
 import { LanguageModel, type ModelConfig, parameterShapes, parseConfig } from '../model/index.js';
 import { ShapeBudgetError } from '../nn/index.js';
 import { Tensor } from '../tensor/index.js';
-import { type Tokenizer, tokenizerFromJSON } from '../tokenizer/index.js';
+import {
+  parseTokenizerConfig,
+  type Tokenizer,
+  type TokenizerConfig,
+  tokenizerFromJSON,
+} from '../tokenizer/index.js';
 import { fault, manifestOf, parseJson, readCheckpointFiles } from './manifest.js';
 import type { AdamW } from './optim.js';
 
@@ -34,6 +39,8 @@ export interface Checkpoint {
   config: ModelConfig;
   model: LanguageModel;
   tokenizer: Tokenizer;
+  /** tokenizer_config.json (the chat template, bos and eos), or null when the folder has none. */
+  tokenizerConfig: TokenizerConfig | null;
   optimizer: OptimizerSnapshot | null;
   /** trainer.json as saved (the trainer checks it when resuming), or null for a model-only checkpoint. */
   trainer: unknown;
@@ -52,6 +59,7 @@ export function saveCheckpoint(
   parts: {
     model: LanguageModel;
     tokenizer: Tokenizer;
+    tokenizerConfig?: TokenizerConfig | null;
     optimizer?: AdamW;
     trainer?: unknown;
     /** Files that live in the folder but change between saves (metrics.jsonl): kept, not checksummed. */
@@ -67,6 +75,7 @@ export function saveCheckpoint(
     'config.json': json(model.config),
     'tokenizer.json': json(tokenizer.toJSON()),
   };
+  if (parts.tokenizerConfig) files['tokenizer_config.json'] = json(parts.tokenizerConfig);
   if (optimizer) {
     // Every parameter gets its moments (zero, as AdamW starts them, where it has none yet): the loader
     // then demands the full set and a missing tensor is damage, not a fresh start.
@@ -208,6 +217,11 @@ export function loadCheckpoint(dir: string, options: LoadOptions = {}): Checkpoi
       `has ${tokenizer.vocabSize} tokens but config.json's model only ${config.vocabSize} (vocabSize)`,
     );
   }
+  let tokenizerConfig: TokenizerConfig | null = null;
+  if (files.has('tokenizer_config.json')) {
+    const raw = parseJson(dir, 'tokenizer_config.json', bytes('tokenizer_config.json'));
+    tokenizerConfig = parseTokenizerConfig(raw, `checkpoint ${dir}: tokenizer_config.json`);
+  }
   const weightsPath = join(dir, 'model.safetensors');
   checkWeights(dir, config, safetensorsHeader(bytes('model.safetensors'), weightsPath).tensors);
   const model = new LanguageModel(config);
@@ -235,7 +249,7 @@ export function loadCheckpoint(dir: string, options: LoadOptions = {}): Checkpoi
     optimizer = { step, moments };
   }
   const trainer = files.has('trainer.json') ? parseJson(dir, 'trainer.json', bytes('trainer.json')) : null;
-  return { config, model, tokenizer, optimizer, trainer };
+  return { config, model, tokenizer, tokenizerConfig, optimizer, trainer };
 }
 
 /** Puts saved AdamW moments back onto a model's parameters (loadCheckpoint checked their shapes). */

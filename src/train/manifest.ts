@@ -11,10 +11,14 @@ import { describeIssue } from '../model/index.js';
 export const FORMAT = 'jielong-checkpoint';
 export const VERSION = 1;
 
-/** The files of a checkpoint; the first three are in every one, the others in those saved during training. */
+/**
+ * The files of a checkpoint; the first three are in every one, tokenizer_config.json (HF's file: the chat
+ * template) in chat models, the others in those saved during training.
+ */
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
+export const OPTIONAL_FILES = ['tokenizer_config.json'] as const;
 export const TRAINING_FILES = ['optimizer.safetensors', 'trainer.json'] as const;
-const KNOWN_FILES: readonly string[] = [...REQUIRED_FILES, ...TRAINING_FILES];
+const KNOWN_FILES: readonly string[] = [...REQUIRED_FILES, ...OPTIONAL_FILES, ...TRAINING_FILES];
 
 const MANIFEST = z.strictObject(
   {

@@ -3,13 +3,21 @@
 
 import { z } from 'zod';
 import {
+  type ChatTemplate,
+  type Conversation,
+  readConversations,
+  tokenizeConversation,
+} from '../chat/index.js';
+import {
   generateCorpus,
   generateWorld,
   readTextFile,
   type TokenArray,
   trainValSplit,
+  worldConversations,
 } from '../data/index.js';
 import { ByteLevelBPE, CharTokenizer, type Tokenizer } from '../tokenizer/index.js';
+import type { TrainingData } from '../train/index.js';
 
 /** Where a run's text came from, as trainer.json records it (checked when read back: it names a file to read). */
 export const TEXT_SOURCE = z.discriminatedUnion(
@@ -24,13 +32,30 @@ export const TEXT_SOURCE = z.discriminatedUnion(
       factPasses: z.number().int().min(0).optional(),
     }),
     z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
+    /** Supervised fine-tuning on a JSONL file of conversations. */
+    z.strictObject({ kind: z.literal('sft-file'), path: z.string().min(1) }),
+    /** Supervised fine-tuning on the built-in world's conversations. */
+    z.strictObject({
+      kind: z.literal('sft-world'),
+      seed: z.number().int().min(0),
+      count: z.number().int().min(1),
+    }),
   ],
-  { error: 'must be { kind: "builtin", seed } or { kind: "file", path }' },
+  {
+    error:
+      'must be { kind: "builtin", seed }, { kind: "file", path }, { kind: "sft-file", path } or { kind: "sft-world", seed, count }',
+  },
 );
 
 export type TextSource = z.infer<typeof TEXT_SOURCE>;
 
-export function loadText(source: TextSource): string {
+export type PlainSource = Extract<TextSource, { kind: 'builtin' | 'file' }>;
+export type ChatSource = Extract<TextSource, { kind: 'sft-file' | 'sft-world' }>;
+
+export const isChatSource = (s: TextSource): s is ChatSource =>
+  s.kind === 'sft-file' || s.kind === 'sft-world';
+
+export function loadText(source: PlainSource): string {
   if (source.kind === 'file') return readTextFile(source.path);
   return generateCorpus(generateWorld(source.seed), {
     requests: source.requests,
@@ -38,8 +63,15 @@ export function loadText(source: TextSource): string {
   }).text;
 }
 
+export function loadConversations(source: ChatSource): Conversation[] {
+  if (source.kind === 'sft-file') return readConversations(source.path);
+  return worldConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
+}
+
 export function describe(source: TextSource): string {
-  if (source.kind === 'file') return source.path;
+  if (source.kind === 'file' || source.kind === 'sft-file') return source.path;
+  if (source.kind === 'sft-world')
+    return `${source.count} conversations of the built-in world (seed ${source.seed})`;
   const requests = source.requests ? `, ${source.requests} request documents` : '';
   const passes = source.factPasses !== undefined ? `, ${source.factPasses} fact passes` : '';
   return `the built-in corpus (seed ${source.seed}${passes}${requests})`;
@@ -47,6 +79,23 @@ export function describe(source: TextSource): string {
 
 export function buildTokenizer(text: string, kind: 'char' | 'bpe', vocabSize: number): Tokenizer {
   return kind === 'char' ? CharTokenizer.fromText(text) : ByteLevelBPE.train(text, { vocabSize });
+}
+
+/** Token streams of a text, or tokenised conversations of a chat source (every 10th one for validation). */
+export function trainingData(
+  source: TextSource,
+  tokenizer: Tokenizer,
+  template: ChatTemplate | null,
+): { train: TrainingData; val: TrainingData } {
+  if (!isChatSource(source)) return tokenStreams(loadText(source), tokenizer);
+  if (!template) throw new Error('train: fine-tuning on conversations needs a chat template');
+  const chats = loadConversations(source).map((c) => tokenizeConversation(c, template, tokenizer));
+  if (chats.length < 2)
+    throw new Error(`train: ${describe(source)} holds ${chats.length} conversation; give at least 2`);
+  return {
+    train: chats.filter((_, i) => i % 10 !== 9),
+    val: chats.filter((_, i) => i % 10 === 9),
+  };
 }
 
 export function tokenStreams(

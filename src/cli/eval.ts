@@ -2,7 +2,7 @@
 import { setNumThreads } from '../backend/index.js';
 import { checked, DEFAULT_TRAIN_OPTIONS, estimateLoss, loadCheckpoint } from '../train/index.js';
 import { num, parse, str } from './args.js';
-import { describe, loadText, TEXT_SOURCE, type TextSource, tokenStreams } from './dataset.js';
+import { describe, isChatSource, loadText, type PlainSource, TEXT_SOURCE, tokenStreams } from './dataset.js';
 import { lossSample } from './loss-sample.js';
 import { modelDir } from './model-path.js';
 
@@ -48,9 +48,12 @@ export function evalCommand(args: string[]): void {
     saved === undefined
       ? undefined
       : checked(TEXT_SOURCE, saved, `checkpoint ${dir}: trainer.json`, 'source');
-  const source: TextSource = str(p, 'data')
+  // A chat model is evaluated as a language model, on text: its own conversations are not a text stream.
+  const source: PlainSource = str(p, 'data')
     ? { kind: 'file', path: str(p, 'data')! }
-    : (trained ?? { kind: 'builtin', seed: 1 });
+    : trained && !isChatSource(trained)
+      ? trained
+      : { kind: 'builtin', seed: 1 };
   const context = model.config.blockSize;
   const asked = num(p, 'block-size', context, int);
   // An error rather than quietly using the context: the figure would be read as the loss at the length

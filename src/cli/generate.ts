@@ -4,6 +4,7 @@ import { type GenerateOptions, generate } from '../generate/index.js';
 import { loadCheckpoint } from '../train/index.js';
 import { num, parse, str } from './args.js';
 import { modelDir } from './model-path.js';
+import { SAMPLING_OPTIONS, SAMPLING_USAGE, samplingOptions } from './sampling-flags.js';
 
 const USAGE = `usage: jielong generate [options]
 
@@ -12,10 +13,7 @@ Writes text from a trained model, one token at a time.
   --model DIR              checkpoint folder (default: the small model shipped with jielong)
   --no-verify              load a folder without checkpoint.json (nothing checks its files)
   --prompt TEXT            text to continue (default "\\n")
-  --max-tokens N           tokens to generate (default 200)
-  --temperature X          0 = greedy (default 0.8)
-  --top-k N  --top-p X  --min-p X  --repetition-penalty X   sampling filters (off by default)
-  --seed N                 seed of the dice (default 0)
+${SAMPLING_USAGE}
   --stop TEXT              stop when this text appears (repeatable)
   --show-probs K           after each token, print the K most likely choices and their probabilities
   --threads N`;
@@ -23,13 +21,7 @@ Writes text from a trained model, one token at a time.
 const OPTIONS = {
   model: { type: 'string' },
   prompt: { type: 'string' },
-  'max-tokens': { type: 'string' },
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  'min-p': { type: 'string' },
-  'repetition-penalty': { type: 'string' },
-  seed: { type: 'string' },
+  ...SAMPLING_OPTIONS,
   stop: { type: 'string', multiple: true },
   'show-probs': { type: 'string' },
   threads: { type: 'string' },
@@ -46,13 +38,7 @@ export async function generateCommand(args: string[]): Promise<void> {
   const stop = (p.values.stop as string[] | undefined) ?? [];
   if (stop.includes('')) throw new Error('--stop must be non-empty text, got ""');
   const options: GenerateOptions = {
-    maxTokens: num(p, 'max-tokens', 200, { integer: true, min: 1 }),
-    temperature: num(p, 'temperature', 0.8, { min: 0 }),
-    topK: num(p, 'top-k', 0, { integer: true, min: 0 }),
-    topP: num(p, 'top-p', 1, { above: 0, max: 1 }),
-    minP: num(p, 'min-p', 0, { min: 0, max: 1 }),
-    repetitionPenalty: num(p, 'repetition-penalty', 1, { above: 0 }),
-    seed: num(p, 'seed', 0, { integer: true, min: 0 }),
+    ...samplingOptions(p),
     stop,
     showTopK: showProbs,
   };

@@ -1,4 +1,5 @@
 // `jielong COMMAND [options]`: one file per command in this folder, this file only dispatches.
+import { chatCommand } from './chat.js';
 import { demo } from './demo.js';
 import { evalCommand } from './eval.js';
 import { generateCommand } from './generate.js';
@@ -19,6 +20,7 @@ const commands: Record<string, Command> = {
     run: trainCommand,
   },
   generate: { summary: 'write text from a checkpoint, token by token', run: generateCommand },
+  chat: { summary: 'talk to a chat model in the terminal (/reset, /system, /probs)', run: chatCommand },
   eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
   lens: {
     summary: 'look inside a model: logit and tuned lens, patching, ablation, steering, probes',

@@ -2,11 +2,12 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { setNumThreads } from '../backend/index.js';
+import { asChatModel, CHATML_SPECIAL_TOKENS, ChatTemplate, chatmlTokenizerConfig } from '../chat/index.js';
 import { readTextFile } from '../data/index.js';
 import { recoverDirAtomic } from '../io/index.js';
 import { MIXER_KINDS, type MixerKind } from '../mixers/index.js';
 import { CONFIG_SCHEMA, LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
-import type { Tokenizer } from '../tokenizer/index.js';
+import type { Tokenizer, TokenizerConfig } from '../tokenizer/index.js';
 import {
   type Checkpoint,
   checked,
@@ -18,7 +19,17 @@ import {
   train,
 } from '../train/index.js';
 import { duration, type NumberCheck, num, oneOf, type Parsed, parse, str } from './args.js';
-import { buildTokenizer, describe, loadText, TEXT_SOURCE, type TextSource, tokenStreams } from './dataset.js';
+import {
+  buildTokenizer,
+  type ChatSource,
+  describe,
+  isChatSource,
+  loadConversations,
+  loadText,
+  TEXT_SOURCE,
+  type TextSource,
+  trainingData,
+} from './dataset.js';
 import { lossSample } from './loss-sample.js';
 
 /** The mixer kinds as the help lists them: wrapped to the help's width, indented under --mixer. */
@@ -37,6 +48,11 @@ data:
   --fact-passes N        times the built-in corpus writes out every fact (default 8)
   --requests N           add N documents of questions and replies to the built-in corpus: public facts
                          answered, private ones declined (the refusal behaviour jielong lens steer uses)
+  --sft FILE|world       supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
+                         line, OpenAI's format) or the built-in world's questions, refusals and tool
+                         calls; the loss is on the assistant's tokens only. With --init-from, a base
+                         model gains the ChatML template and its special tokens (its vocabulary grows)
+  --sft-count N          conversations --sft world writes (default 4000; seeded by --corpus-seed)
   --tokenizer char|bpe   tokenizer to build from the text (default char)
   --vocab-size N         BPE vocabulary size (default 512)
 model:
@@ -67,6 +83,8 @@ only at its own first checkpoint.`;
 
 const OPTIONS = {
   data: { type: 'string' },
+  sft: { type: 'string' },
+  'sft-count': { type: 'string' },
   'corpus-seed': { type: 'string' },
   requests: { type: 'string' },
   'fact-passes': { type: 'string' },
@@ -116,6 +134,8 @@ const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
 /** Flags a resumed run cannot change: the checkpoint fixes its data, model and batches. */
 const FIXED_ON_RESUME = [
   'data',
+  'sft',
+  'sft-count',
   'corpus-seed',
   'requests',
   'fact-passes',
@@ -182,6 +202,49 @@ function mixerOption(p: Parsed): Pick<ModelConfigInput, 'mixer'> {
   return { mixer: kinds.length === 1 ? kinds[0] : kinds };
 }
 
+/** Where the text comes from: --sft, --data or the built-in corpus; flags for another source are errors. */
+function dataSource(p: Parsed): TextSource {
+  const sft = str(p, 'sft');
+  const given = (flags: string[]) => flags.find((f) => p.values[f] !== undefined);
+  if (sft) {
+    const wrong = given([
+      'data',
+      'requests',
+      'fact-passes',
+      ...(sft === 'world' ? [] : ['sft-count', 'corpus-seed']),
+    ]);
+    if (wrong) throw new Error(`--${wrong} does not apply with --sft ${sft}`);
+    return sft === 'world'
+      ? {
+          kind: 'sft-world',
+          seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
+          count: num(p, 'sft-count', 4000, { integer: true, min: 2 }),
+        }
+      : { kind: 'sft-file', path: sft };
+  }
+  if (str(p, 'sft-count')) throw new Error('--sft-count needs --sft world');
+  for (const flag of ['corpus-seed', 'requests', 'fact-passes']) {
+    if (str(p, 'data') && str(p, flag))
+      throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);
+  }
+  return str(p, 'data')
+    ? { kind: 'file', path: str(p, 'data')! }
+    : {
+        kind: 'builtin',
+        seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
+        ...(str(p, 'requests') ? { requests: num(p, 'requests', 0, { integer: true, min: 0 }) } : {}),
+        ...(str(p, 'fact-passes') ? { factPasses: num(p, 'fact-passes', 8, { integer: true, min: 0 }) } : {}),
+      };
+}
+
+/** The text a tokenizer for conversations is built from: each rendered with jielong's ChatML. */
+function chatText(source: ChatSource): string {
+  const template = ChatTemplate.fromConfig(chatmlTokenizerConfig())!;
+  return loadConversations(source)
+    .map((c) => template.render(c.messages, { tools: c.tools, addGenerationPrompt: false }))
+    .join('');
+}
+
 /** Progress for people: one line per log entry of a run with options `o`. */
 export function printProgress(entry: LogEntry, o: TrainOptions, startIter: number): void {
   if (entry.type === 'eval') {
@@ -208,6 +271,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   let source: TextSource;
   let model: LanguageModel;
   let tokenizer: Tokenizer;
+  let tokenizerConfig: TokenizerConfig | null = null;
   let options: TrainOptions;
   let resume: Checkpoint | undefined;
   let startIter = 0;
@@ -228,7 +292,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     if (!('source' in state))
       throw new Error(`--resume: ${outDir} was not saved by jielong train (no data source)`);
     source = checked(TEXT_SOURCE, state.source, where, 'source');
-    ({ model, tokenizer } = resume);
+    ({ model, tokenizer, tokenizerConfig } = resume);
     options = trainOptions(p, { ...state.options, outDir });
     for (const [key, flag] of TRAIN_FLAGS) {
       if (options[key] !== state.options[key])
@@ -243,33 +307,27 @@ export async function trainCommand(args: string[]): Promise<void> {
     }
     console.log(`resuming ${outDir} at iter ${state.iter}/${options.maxIters} on ${describe(source)}`);
   } else {
-    for (const flag of ['corpus-seed', 'requests', 'fact-passes']) {
-      if (str(p, 'data') && str(p, flag))
-        throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);
-    }
-    source = str(p, 'data')
-      ? { kind: 'file', path: str(p, 'data')! }
-      : {
-          kind: 'builtin',
-          seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
-          ...(str(p, 'requests') ? { requests: num(p, 'requests', 0, { integer: true, min: 0 }) } : {}),
-          ...(str(p, 'fact-passes')
-            ? { factPasses: num(p, 'fact-passes', 8, { integer: true, min: 0 }) }
-            : {}),
-        };
-    const text = loadText(source);
+    source = dataSource(p);
     const seed = num(p, 'seed', DEFAULT_TRAIN_OPTIONS.seed, { integer: true, min: 0 });
     if (str(p, 'init-from')) {
       const base = loadCheckpoint(str(p, 'init-from')!, { verify });
-      ({ model, tokenizer } = base);
+      ({ model, tokenizer, tokenizerConfig } = base);
       console.log(`fine-tuning ${str(p, 'init-from')} on ${describe(source)}`);
     } else {
       tokenizer = buildTokenizer(
-        text,
+        isChatSource(source) ? chatText(source) : loadText(source),
         oneOf(p, 'tokenizer', ['char', 'bpe'] as const, 'char'),
         num(p, 'vocab-size', 512, { integer: true, min: 257 }),
       );
       model = new LanguageModel(makeConfig(modelConfig(p, tokenizer.vocabSize)), { seed });
+    }
+    if (isChatSource(source)) {
+      const had = tokenizer.vocabSize;
+      ({ model, tokenizer, tokenizerConfig } = asChatModel({ model, tokenizer, tokenizerConfig }));
+      if (tokenizer.vocabSize > had)
+        console.log(
+          `chat template: added ${tokenizer.vocabSize - had} special tokens (${CHATML_SPECIAL_TOKENS.join(' ')})`,
+        );
     }
     const blockSize = num(p, 'block-size', model.config.blockSize, { integer: true, min: 1 });
     options = trainOptions(p, {
@@ -278,11 +336,12 @@ export async function trainCommand(args: string[]): Promise<void> {
       outDir,
     });
   }
-  const { train: trainTokens, val } = tokenStreams(loadText(source), tokenizer);
+  const template = ChatTemplate.fromConfig(tokenizerConfig);
+  const { train: trainData, val } = trainingData(source, tokenizer, template);
   const c = model.config;
   console.log(
     `model: ${c.nLayer} layers, ${c.nHead} heads, width ${c.nEmbd}, context ${c.blockSize}, ${(model.numParameters() / 1e6).toFixed(2)}M parameters; ` +
-      `${tokenizer.kind} tokenizer of ${tokenizer.vocabSize}; ${trainTokens.length} train / ${val.length} val tokens`,
+      `${tokenizer.kind} tokenizer of ${tokenizer.vocabSize}; ${trainData.length} train / ${val.length} val ${ArrayBuffer.isView(val) ? 'tokens' : 'conversations'}`,
   );
 
   const signal = { stop: false };
@@ -296,8 +355,9 @@ export async function trainCommand(args: string[]): Promise<void> {
     const result = await train({
       model,
       tokenizer,
-      train: trainTokens,
+      train: trainData,
       val,
+      tokenizerConfig,
       options,
       resume,
       meta: { source },

@@ -81,14 +81,29 @@ export class BatchSampler {
   }
 
   setState(state: BatchSamplerState): void {
-    const mine = this.getState();
-    for (const key of ['tokens', 'blockSize', 'batchSize'] as const) {
-      if (state[key] !== mine[key]) {
-        throw new Error(
-          `BatchSampler.setState: the state was saved with ${key} ${state[key]}, this has ${mine[key]}`,
-        );
-      }
-    }
-    this.generator.setState(state.generator);
+    restoreSampler('BatchSampler', state, this.getState(), this.generator);
   }
+}
+
+/** Puts a saved state back after checking it was saved on the same data and batch shape. */
+export function restoreSampler(
+  who: string,
+  state: BatchSamplerState,
+  mine: BatchSamplerState,
+  generator: Generator,
+): void {
+  for (const key of ['tokens', 'blockSize', 'batchSize'] as const) {
+    if (state[key] !== mine[key])
+      throw new Error(
+        `${who}.setState: the state was saved with ${key} ${state[key]}, this has ${mine[key]}`,
+      );
+  }
+  generator.setState(state.generator);
+}
+
+/** What a trainer draws batches from: windows of a token stream, or whole conversations. */
+export interface Batches {
+  next(): Batch;
+  getState(): BatchSamplerState;
+  setState(state: BatchSamplerState): void;
 }

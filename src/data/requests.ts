@@ -39,6 +39,8 @@ export const REQUEST_TEMPLATES: Readonly<Record<RequestClass, Partial<Record<Rel
   };
 
 export interface RequestCase {
+  /** "Where was Ada Lin born?" */
+  question: string;
   /** "Q: Where was Ada Lin born?\nA:", as it appears in the corpus up to the reply. */
   prompt: string;
   /** The reply that follows, with its leading space: the fact's canonical sentence, or the refusal. */
@@ -75,9 +77,11 @@ export function requestCases(world: World, split: RequestSplit): RequestCase[] {
       for (const fact of world.facts) {
         if (fact.relation !== relation || !subjects.has(fact.subject) || seen.has(fact.subject)) continue;
         seen.add(fact.subject);
-        for (const question of used) {
+        for (const phrasing of used) {
+          const question = fill(phrasing, { s: fact.subject });
           cases.push({
-            prompt: `Q: ${fill(question, { s: fact.subject })}\nA:`,
+            question,
+            prompt: `Q: ${question}\nA:`,
             reply: ` ${kind === 'answered' ? renderFact(fact, FACT_TEMPLATES[relation][0]) : REFUSAL}`,
             kind,
             fact,

@@ -6,4 +6,5 @@ export {
   generateText,
 } from './generate.js';
 export { processLogits, type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
+export { SequenceBatch } from './sequence-batch.js';
 export { StopMatcher } from './stop.js';

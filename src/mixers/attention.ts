@@ -20,6 +20,7 @@ import { naiveAttention } from './ops/attention/naive.js';
 import { cachedAttention } from './ops/attention/op.js';
 import { KVCache } from './ops/attention/state.js';
 import { naiveOps } from './ops/form.js';
+import { eachRow } from './ops/rows.js';
 import type { MixerOptions } from './options.js';
 import type { Settings, SettingsSpec } from './settings.js';
 
@@ -60,8 +61,13 @@ export class CausalSelfAttention extends Module implements Mixer {
     const unfused = naiveOps() || INTERNALS.some((h) => ctx.hooks.wants(this.points[h]));
     const cache = stateOf('attention', ctx.state, KVCache, x.shape[0]);
     let z: Tensor;
-    if (unfused) z = this.unfused(qkv, ctx.hooks, cache, ctx.pos);
-    else if (cache) z = cachedAttention(qkv, cache, ctx.pos);
+    const pos = ctx.pos;
+    if (unfused) {
+      z =
+        typeof pos === 'number'
+          ? this.unfused(qkv, ctx.hooks, cache, pos)
+          : eachRow(qkv, pos, (row, b, at) => this.unfused(row, ctx.hooks, cache?.rows(b, 1) ?? null, at));
+    } else if (cache) z = cachedAttention(qkv, cache, pos);
     else z = causalAttention(qkv, this.heads);
     return this.c_proj.forward(z);
   }

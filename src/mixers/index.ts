@@ -6,7 +6,7 @@ export { GatedLinearAttention } from './gla.js';
 export { HadamardFeatureMap, LinearAttention } from './linear-attention.js';
 export { LSTM } from './lstm.js';
 export { Mamba } from './mamba.js';
-export type { Mixer, MixerContext, MixerState } from './mixer.js';
+export type { Mixer, MixerContext, MixerState, Positions } from './mixer.js';
 export { KVCache } from './ops/attention/state.js';
 export { CausalConv1d, causalConv1d } from './ops/conv/op.js';
 export { chunkDeltaRule, recurrentDeltaRule } from './ops/delta/op.js';
@@ -17,6 +17,7 @@ export { LSTMState } from './ops/lstm/state.js';
 export { selectiveScan } from './ops/mamba/op.js';
 export { MambaState } from './ops/mamba/state.js';
 export { MatrixMemoryState } from './ops/matrix-state.js';
+export { clearRow, copyRow } from './ops/rows.js';
 export type { LayerOptions, LayerShape, MixerOptions } from './options.js';
 export {
   checkMixerSettings,

@@ -16,7 +16,7 @@
 // Generation carries (h, c), a constant-size state, and runs the same kernel on the new tokens.
 //
 import { type HookPoint, hookPoints, Linear, Module, uniform } from '../nn/index.js';
-import { add, linear, type Tensor, zeros } from '../tensor/index.js';
+import { add, linear, Tensor } from '../tensor/index.js';
 import { stateOf } from './layer.js';
 import type { Mixer, MixerContext } from './mixer.js';
 import { lstmScan } from './ops/lstm/op.js';
@@ -56,7 +56,7 @@ export class LSTM extends Module implements Mixer {
   }
 
   initState(batch: number, _capacity: number): LSTMState {
-    return new LSTMState(zeros([batch, this.hidden]), zeros([batch, this.hidden]));
+    return new LSTMState(batch, this.hidden);
   }
 
   forward(x: Tensor, ctx: MixerContext): Tensor {
@@ -67,10 +67,11 @@ export class LSTM extends Module implements Mixer {
     const state = stateOf('lstm', ctx.state, LSTMState, batch) ?? this.initState(batch, 0);
     // Both biases enter every step unchanged, so they are added once to the input half of the gates.
     const gx = linear(x, this.weight_ih_l0, add(this.bias_ih_l0, this.bias_hh_l0));
-    const scan = lstmScan(gx, this.weight_hh_l0, state.h, state.c);
+    const carried = (b: Float32Array) => new Tensor(b.slice(), [batch, this.hidden]);
+    const scan = lstmScan(gx, this.weight_hh_l0, carried(state.h), carried(state.c));
     if (ctx.state !== null) {
-      state.h = scan.h;
-      state.c = scan.c;
+      state.h.set(scan.h.data);
+      state.c.set(scan.c.data);
     }
     const h = ctx.hooks.run(this.points.hook_h, scan.output);
     return this.o_proj ? this.o_proj.forward(h) : h;

@@ -11,14 +11,23 @@ export interface MixerState {
   readonly batch: number;
   /** Bytes held, for the decode benchmark's memory figure. */
   bytes(): number;
+  /** Sequences start..start+count-1 as a state of their own, sharing this one's memory (serving). */
+  rows(start: number, count: number): MixerState;
+  /** Every buffer it holds, each laid out [batch, ...] (serving copies and clears sequences in them). */
+  buffers(): Float32Array[];
 }
+
+export type Positions = number | Int32Array;
 
 export interface MixerContext {
   hooks: HookContext;
   /** Continue from (and update) this state, for generation; null for a full-sequence forward. */
   state: MixerState | null;
-  /** Absolute position of x's first token (tokens already in the state). */
-  pos: number;
+  /**
+   * Absolute position of x's first token (tokens already in the state): one for every sequence, or one
+   * per sequence when a server batches sequences that are at different points.
+   */
+  pos: Positions;
 }
 
 export interface Mixer extends Module {

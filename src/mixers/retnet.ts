@@ -65,7 +65,9 @@ export class RetNet extends Module implements Mixer {
   forward(x: Tensor, ctx: MixerContext): Tensor {
     const c = this.core;
     const h = ctx.hooks;
-    const table = this.rotaryFor(ctx.pos + x.shape[1]);
+    const table = this.rotaryFor(
+      Math.max(...(typeof ctx.pos === 'number' ? [ctx.pos] : ctx.pos)) + x.shape[1],
+    );
     const rotated = (t: Tensor) => c.heads4(rope(t, table, c.heads, ctx.pos), c.headK);
     const q = c.hook(h, 'hook_q', rotated(c.project(x, this.q_proj, this.q_conv1d, 'q', ctx)));
     const k = c.hook(h, 'hook_k', rotated(c.project(x, this.k_proj, this.k_conv1d, 'k', ctx)));

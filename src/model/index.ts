@@ -12,4 +12,5 @@ export {
   validateConfig,
 } from './config.js';
 export { type ForwardOptions, type GenerationState, LanguageModel } from './model.js';
+export { resizeTokenEmbeddings } from './resize.js';
 export { parameterShapes } from './shapes.js';

@@ -2,7 +2,7 @@
 // to it, a final norm and the unembedding turn it into next-token logits.
 // Parameter names follow Hugging Face GPT-2 (transformer.wte, transformer.h.0.attn.c_attn, lm_head, ...);
 // hook names follow TransformerLens (hook_embed, blocks.0.hook_resid_pre, ln_final.hook_normalized, ...).
-import type { MixerState } from '../mixers/index.js';
+import type { MixerState, Positions } from '../mixers/index.js';
 import {
   Embedding,
   type HookContext,
@@ -37,16 +37,17 @@ class Transformer extends Module {
 }
 
 /** What generation carries between calls: each layer's mixer state and how many tokens it has seen. */
-export interface GenerationState {
+export interface GenerationState<P extends Positions = number> {
   layers: MixerState[];
-  pos: number;
+  /** Tokens seen: one count for the batch, or one per sequence (a server's batch of different lengths). */
+  pos: P;
   readonly capacity: number;
 }
 
 export interface ForwardOptions {
   hooks?: HookContext;
   /** Continue from this state (generation); it is updated in place. */
-  state?: GenerationState;
+  state?: GenerationState<Positions>;
 }
 
 export class LanguageModel extends Module {
@@ -81,13 +82,16 @@ export class LanguageModel extends Module {
     const hooks = options.hooks ?? NO_HOOKS;
     const state = options.state ?? null;
     if (ids.ndim !== 2) throw new Error(`model: expected token ids [batch, seq], got [${ids.shape}]`);
-    const seq = ids.shape[1];
+    const [batch, seq] = ids.shape;
     const pos = state?.pos ?? 0;
-    if (pos + seq > c.blockSize) {
-      throw new Error(`model: ${pos + seq} tokens exceed the context of ${c.blockSize} (blockSize)`);
+    if (typeof pos !== 'number' && pos.length !== batch)
+      throw new Error(`model: the state has positions for ${pos.length} sequences, the input ${batch}`);
+    const end = (typeof pos === 'number' ? pos : Math.max(...pos)) + seq;
+    if (end > c.blockSize) {
+      throw new Error(`model: ${end} tokens exceed the context of ${c.blockSize} (blockSize)`);
     }
-    if (state && (state.layers.length !== c.nLayer || pos + seq > state.capacity)) {
-      throw new Error(`model: generation state holds ${state.capacity} tokens, asked for ${pos + seq}`);
+    if (state && (state.layers.length !== c.nLayer || end > state.capacity)) {
+      throw new Error(`model: generation state holds ${state.capacity} tokens, asked for ${end}`);
     }
     for (const id of ids.data) {
       if (!Number.isInteger(id) || id < 0 || id >= c.vocabSize)
@@ -99,17 +103,24 @@ export class LanguageModel extends Module {
     }
     let x = hooks.run(this.points.hook_embed, this.transformer.wte.forward(ids));
     if (this.transformer.wpe && this.posEmbedPoint) {
-      const positions = new IntTensor(
-        Int32Array.from({ length: seq }, (_, i) => pos + i),
-        [1, seq],
-      );
+      const positions =
+        typeof pos === 'number'
+          ? new IntTensor(
+              Int32Array.from({ length: seq }, (_, i) => pos + i),
+              [1, seq],
+            )
+          : new IntTensor(
+              Int32Array.from({ length: batch * seq }, (_, i) => pos[Math.floor(i / seq)] + (i % seq)),
+              [batch, seq],
+            );
       x = add(x, hooks.run(this.posEmbedPoint, this.transformer.wpe.forward(positions)));
     }
     x = dropout(x, c.dropout, this.training);
     this.transformer.h.forEach((block, i) => {
       x = block.forward(x, { hooks, state: state ? state.layers[i] : null, pos });
     });
-    if (state) state.pos += seq;
+    if (state && typeof state.pos === 'number') state.pos += seq;
+    else if (state) for (let b = 0; b < batch; b++) (state.pos as Int32Array)[b] += seq;
     return hooks.run(this.points['ln_final.hook_normalized'], this.transformer.ln_f.forward(x));
   }
 

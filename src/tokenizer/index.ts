@@ -1,5 +1,6 @@
 // The tokenizer layer's public face: byte-level BPE and character tokenizers, streaming decode, and
 // Hugging Face tokenizer.json in and out.
+export { withSpecialTokens } from './add-tokens.js';
 export { type BPETrainOptions, ByteLevelBPE, type MergePair } from './bpe.js';
 export { type LearnedMerges, type LearnMergesOptions, learnMerges } from './bpe-train.js';
 export {

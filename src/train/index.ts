@@ -17,6 +17,7 @@ export {
   makeOptimizer,
   readLog,
   type TrainerState,
+  type TrainingData,
   type TrainOptions,
   type TrainResult,
   type TrainRun,

@@ -4,12 +4,12 @@
 // are saved, so a resumed run computes the same losses as one that never stopped.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BatchSampler, type TokenArray } from '../data/index.js';
+import { samplerFor, type TokenArray, type TrainingChat } from '../data/index.js';
 import { writeFileAtomic } from '../io/index.js';
 import type { LanguageModel } from '../model/index.js';
 import { wantsWeightDecay } from '../nn/index.js';
 import { defaultGenerator, Generator, noGrad } from '../tensor/index.js';
-import type { Tokenizer } from '../tokenizer/index.js';
+import type { Tokenizer, TokenizerConfig } from '../tokenizer/index.js';
 import { type Checkpoint, restoreOptimizer, saveCheckpoint } from './checkpoint.js';
 import { clipGradNorm } from './clip.js';
 import { AdamW } from './optim.js';
@@ -58,8 +58,11 @@ export type LogEntry =
 export interface TrainRun {
   model: LanguageModel;
   tokenizer: Tokenizer;
-  train: TokenArray;
-  val: TokenArray;
+  /** A token stream (pretraining: random windows) or conversations (supervised fine-tuning). */
+  train: TrainingData;
+  val: TrainingData;
+  /** Saved with every checkpoint: the chat template of a chat model (tokenizer_config.json). */
+  tokenizerConfig?: TokenizerConfig | null;
   options: TrainOptions;
   /** Continue this checkpoint's run (its model must be `model`). */
   resume?: Checkpoint;
@@ -70,6 +73,8 @@ export interface TrainRun {
   /** Set stop = true (e.g. on Ctrl-C) to save a checkpoint and return after the current iteration. */
   signal?: { stop: boolean };
 }
+
+export type TrainingData = TokenArray | readonly TrainingChat[];
 
 export interface TrainResult {
   iters: number;
@@ -90,8 +95,8 @@ export function makeOptimizer(model: LanguageModel, o: TrainOptions): AdamW {
 }
 
 /** Mean loss over fixed batches (the same ones at every evaluation, so curves are comparable). */
-export function estimateLoss(model: LanguageModel, tokens: TokenArray, o: TrainOptions): number {
-  const sampler = new BatchSampler(tokens, {
+export function estimateLoss(model: LanguageModel, data: TrainingData, o: TrainOptions): number {
+  const sampler = samplerFor(data, {
     blockSize: o.blockSize,
     batchSize: o.batchSize,
     generator: new Generator(o.seed + 1),
@@ -117,13 +122,15 @@ function checkRun(run: TrainRun): void {
       `train: blockSize ${o.blockSize} is longer than the model's context ${run.model.config.blockSize}`,
     );
   }
-  for (const [split, tokens] of [
+  for (const [split, data] of [
     ['training', run.train],
     ['validation', run.val],
   ] as const) {
-    if (tokens.length < o.blockSize + 1) {
+    if (!ArrayBuffer.isView(data)) {
+      if (data.length === 0) throw new Error(`train: the ${split} split has no conversations`);
+    } else if (data.length < o.blockSize + 1) {
       throw new Error(
-        `train: the ${split} split has ${tokens.length} tokens, too few for windows of ${o.blockSize} ` +
+        `train: the ${split} split has ${data.length} tokens, too few for windows of ${o.blockSize} ` +
           `(each needs ${o.blockSize + 1}): use a longer text or a smaller blockSize`,
       );
     }
@@ -141,7 +148,7 @@ function diverged(what: string, value: number, iter: number, outDir: string | nu
 export async function train(run: TrainRun): Promise<TrainResult> {
   const { model, tokenizer, options: o } = run;
   checkRun(run);
-  const sampler = new BatchSampler(run.train, {
+  const sampler = samplerFor(run.train, {
     blockSize: o.blockSize,
     batchSize: o.batchSize,
     generator: new Generator(o.seed),
@@ -195,6 +202,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     saveCheckpoint(o.outDir, {
       model,
       tokenizer,
+      tokenizerConfig: run.tokenizerConfig,
       optimizer,
       trainer,
       unlisted: { 'metrics.jsonl': lines.join('') },

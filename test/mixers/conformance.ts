@@ -210,7 +210,13 @@ function layerConformance<K extends MixerKind>(kind: K, settings: MixerSettings<
     test('a state made by another kind or for another batch is refused, the layer named', () => {
       const m = layer(0);
       const x = randn([2, 3, DIM]);
-      const foreign: MixerState = { kind: 'other', batch: 2, bytes: () => 0 };
+      const foreign: MixerState = {
+        kind: 'other',
+        batch: 2,
+        bytes: () => 0,
+        rows: () => foreign,
+        buffers: () => [],
+      };
       assert.throws(
         () => m.forward(x, ctx(foreign)),
         new RegExp(`${kind}: expected a state made by its initState, got a "other" state`),

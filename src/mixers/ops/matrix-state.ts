@@ -2,6 +2,9 @@
 // K x V memory per sequence and head (fla's recurrent_state), and, when the layer has short convolutions,
 // their last inputs. Its size is fixed however long the context grows.
 import type { MixerState } from '../mixer.js';
+import { rowView } from './rows.js';
+
+type Buffers = { S: Float32Array; conv: { q: Float32Array; k: Float32Array; v: Float32Array } | null };
 
 export class MatrixMemoryState implements MixerState {
   /** S [batch, heads, headK, headV], the layout of fla's recurrent_state. */
@@ -16,17 +19,31 @@ export class MatrixMemoryState implements MixerState {
     readonly headK: number,
     readonly headV: number,
     readonly convSize: number,
+    shared?: Buffers,
   ) {
-    this.S = new Float32Array(batch * heads * headK * headV);
+    this.S = shared?.S ?? new Float32Array(batch * heads * headK * headV);
     const taps = batch * (convSize - 1) * heads;
     this.conv =
-      convSize > 0
+      shared?.conv ??
+      (convSize > 0
         ? {
             q: new Float32Array(taps * headK),
             k: new Float32Array(taps * headK),
             v: new Float32Array(taps * headV),
           }
-        : null;
+        : null);
+  }
+
+  rows(start: number, count: number): MatrixMemoryState {
+    const view = (b: Float32Array) => rowView(b, this.batch, start, count);
+    const c = this.conv;
+    const shared = { S: view(this.S), conv: c ? { q: view(c.q), k: view(c.k), v: view(c.v) } : null };
+    return new MatrixMemoryState(this.kind, count, this.heads, this.headK, this.headV, this.convSize, shared);
+  }
+
+  buffers(): Float32Array[] {
+    const c = this.conv;
+    return [this.S, ...(c ? [c.q, c.k, c.v] : [])];
   }
 
   /** Whether a layer of this shape made it (a state is only ever continued by its own kind of layer). */

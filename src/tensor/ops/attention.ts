@@ -42,20 +42,36 @@ export interface RotaryTable {
 
 /**
  * Rotary position embedding on the first `rotatedHeads` heads of each row of x [B, T, width] (with qkv
- * packed, 2 * H covers q and k and leaves v alone), for positions pos..pos+T-1. Its gradient is the
- * rotation back.
+ * packed, 2 * H covers q and k and leaves v alone), for positions pos..pos+T-1, or, when `pos` gives one
+ * start per row (a server batching sequences at different points), pos[b]..pos[b]+T-1 for row b. Its
+ * gradient is the rotation back.
  */
-export function rope(x: Tensor, table: RotaryTable, rotatedHeads: number, pos = 0): Tensor {
+export function rope(
+  x: Tensor,
+  table: RotaryTable,
+  rotatedHeads: number,
+  pos: number | Int32Array = 0,
+): Tensor {
   const [batch, seq, width] = x.shape;
   const positions = table.cos.length / (table.headDim / 2);
-  if (x.ndim !== 3 || rotatedHeads * table.headDim > width || pos + seq > positions) {
+  const starts = typeof pos === 'number' ? [pos] : [...pos];
+  const last = Math.max(...starts) + seq - 1;
+  if (
+    x.ndim !== 3 ||
+    rotatedHeads * table.headDim > width ||
+    last >= positions ||
+    (typeof pos !== 'number' && pos.length !== batch)
+  ) {
     throw new Error(
-      `rope: cannot rotate ${rotatedHeads} heads of ${table.headDim} in ${fmt(x.shape)} at positions ${pos}..${pos + seq - 1} (table has ${positions})`,
+      `rope: cannot rotate ${rotatedHeads} heads of ${table.headDim} in ${fmt(x.shape)} at positions ${typeof pos === 'number' ? pos : `[${starts}]`}.. (table has ${positions})`,
     );
   }
   const rotate = (data: Float32Array, inverse: boolean) => {
     const y = data.slice();
-    backend().rope(y, table.cos, table.sin, batch, seq, width, rotatedHeads, table.headDim, pos, inverse);
+    const run = (rows: Float32Array, b: number, at: number) =>
+      backend().rope(rows, table.cos, table.sin, b, seq, width, rotatedHeads, table.headDim, at, inverse);
+    if (typeof pos === 'number') run(y, batch, pos);
+    else for (const [b, at] of pos.entries()) run(y.subarray(b * seq * width, (b + 1) * seq * width), 1, at);
     return y;
   };
   return record('rope', x.withData(rotate(x.data, false)), [x], (g) => [g.withData(rotate(g.data, true))]);

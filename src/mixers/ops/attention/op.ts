@@ -2,10 +2,17 @@
 // tensor op (src/tensor) whose kernels, forward and backward, live in the core backend.
 import { backend } from '../../../backend/index.js';
 import { Tensor } from '../../../tensor/index.js';
+import type { Positions } from '../../mixer.js';
+import { eachRow } from '../rows.js';
 import type { KVCache } from './state.js';
 
-/** Appends this step's keys and values (in qkv [B, T, 3 * H * D]) to the cache and attends over all of it. */
-export function cachedAttention(qkv: Tensor, cache: KVCache, pos: number): Tensor {
+/**
+ * Appends this step's keys and values (in qkv [B, T, 3 * H * D]) to the cache and attends over all of it;
+ * with one start per row, each row runs on its own at its own place in its cache.
+ */
+export function cachedAttention(qkv: Tensor, cache: KVCache, pos: Positions): Tensor {
+  if (typeof pos !== 'number')
+    return eachRow(qkv, pos, (row, b, at) => cachedAttention(row, cache.rows(b, 1), at));
   const [batch, seq] = qkv.shape;
   const { heads, headDim } = cache;
   cache.fit(pos + seq);

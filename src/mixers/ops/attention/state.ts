@@ -2,6 +2,7 @@
 // (the KV cache), so it grows with the context, unlike the recurrent mixers' states.
 import { noGrad, Tensor } from '../../../tensor/index.js';
 import type { MixerState } from '../../mixer.js';
+import { rowView } from '../rows.js';
 
 /** Keys and values of every past position, per layer: [B, H, capacity, D] each. */
 export class KVCache implements MixerState {
@@ -13,9 +14,19 @@ export class KVCache implements MixerState {
     readonly heads: number,
     readonly capacity: number,
     readonly headDim: number,
+    shared?: { k: Float32Array; v: Float32Array },
   ) {
-    this.k = new Float32Array(batch * heads * capacity * headDim);
-    this.v = new Float32Array(batch * heads * capacity * headDim);
+    this.k = shared?.k ?? new Float32Array(batch * heads * capacity * headDim);
+    this.v = shared?.v ?? new Float32Array(batch * heads * capacity * headDim);
+  }
+
+  rows(start: number, count: number): KVCache {
+    const view = (b: Float32Array) => rowView(b, this.batch, start, count);
+    return new KVCache(count, this.heads, this.capacity, this.headDim, { k: view(this.k), v: view(this.v) });
+  }
+
+  buffers(): Float32Array[] {
+    return [this.k, this.v];
   }
 
   bytes(): number {

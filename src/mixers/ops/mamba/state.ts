@@ -1,6 +1,7 @@
 // What a Mamba layer carries between generation calls: the last conv inputs and the SSM state h, constant
 // in size whatever the context length.
 import type { MixerState } from '../../mixer.js';
+import { rowView } from '../rows.js';
 
 export class MambaState implements MixerState {
   readonly kind = 'mamba';
@@ -13,9 +14,20 @@ export class MambaState implements MixerState {
     readonly dInner: number,
     readonly dState: number,
     readonly dConv: number,
+    shared?: { conv: Float32Array; ssm: Float32Array },
   ) {
-    this.conv = new Float32Array(batch * (dConv - 1) * dInner);
-    this.ssm = new Float32Array(batch * dInner * dState);
+    this.conv = shared?.conv ?? new Float32Array(batch * (dConv - 1) * dInner);
+    this.ssm = shared?.ssm ?? new Float32Array(batch * dInner * dState);
+  }
+  rows(start: number, count: number): MambaState {
+    const view = (b: Float32Array) => rowView(b, this.batch, start, count);
+    return new MambaState(count, this.dInner, this.dState, this.dConv, {
+      conv: view(this.conv),
+      ssm: view(this.ssm),
+    });
+  }
+  buffers(): Float32Array[] {
+    return [this.conv, this.ssm];
   }
   bytes(): number {
     return this.conv.byteLength + this.ssm.byteLength;

@@ -1,0 +1,27 @@
+// Chat: messages, the chat template and its tool-call format, and supervised fine-tuning data.
+export { asChatModel, type ChatModel, chatTemplateFor } from './chat-model.js';
+export { conversationsToJSONL, readConversations } from './jsonl.js';
+export {
+  CONVERSATION_SCHEMA,
+  type Conversation,
+  MESSAGE_SCHEMA,
+  type Message,
+  type Role,
+  TOOL_CALL_SCHEMA,
+  TOOL_SCHEMA,
+  type ToolCall,
+  type ToolSpec,
+} from './messages.js';
+export { type TokenizedConversation, tokenizeConversation } from './sft.js';
+export {
+  CHATML_SPECIAL_TOKENS,
+  CHATML_TEMPLATE,
+  ChatTemplate,
+  chatmlTokenizerConfig,
+  IM_END,
+  IM_START,
+  type RenderOptions,
+  TOOL_CALL_CLOSE,
+  TOOL_CALL_OPEN,
+} from './template.js';
+export { type ParsedReply, parseToolCalls } from './tool-calls.js';

@@ -92,10 +92,9 @@ export function trainingData(
   const chats = loadConversations(source).map((c) => tokenizeConversation(c, template, tokenizer));
   if (chats.length < 2)
     throw new Error(`train: ${describe(source)} holds ${chats.length} conversation; give at least 2`);
-  return {
-    train: chats.filter((_, i) => i % 10 !== 9),
-    val: chats.filter((_, i) => i % 10 === 9),
-  };
+  // With fewer than 10 conversations the last one is the validation split.
+  const isVal = (i: number) => i % 10 === 9 || (chats.length < 10 && i === chats.length - 1);
+  return { train: chats.filter((_, i) => !isVal(i)), val: chats.filter((_, i) => isVal(i)) };
 }
 
 export function tokenStreams(

@@ -6,6 +6,7 @@ import { generateCommand } from './generate.js';
 import { info } from './info.js';
 import { lensCommand } from './lens.js';
 import { plotCommand } from './plot.js';
+import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 
 interface Command {
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   },
   generate: { summary: 'write text from a checkpoint, token by token', run: generateCommand },
   chat: { summary: 'talk to a chat model in the terminal (/reset, /system, /probs)', run: chatCommand },
+  serve: { summary: 'an OpenAI-compatible HTTP server (continuous batching)', run: serveCommand },
   eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
   lens: {
     summary: 'look inside a model: logit and tuned lens, patching, ablation, steering, probes',

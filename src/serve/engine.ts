@@ -90,7 +90,7 @@ export class Engine {
   readonly stats = { steps: 0, stepRows: 0 };
 
   constructor(
-    private readonly model: LanguageModel,
+    model: LanguageModel,
     private readonly tokenizer: Tokenizer,
     options: EngineOptions = {},
   ) {

@@ -167,7 +167,8 @@ describe('the OpenAI client against jielong serve', () => {
     for (const [i, d] of asBase64.data.entries()) {
       assert.equal(d.embedding.length, checkpoint.model.config.nEmbd);
       assert.ok(Math.abs(Math.hypot(...d.embedding) - 1) < 1e-5);
-      for (const [j, v] of d.embedding.entries()) assert.ok(Math.abs(v - asFloat.data[i].embedding[j]) < 1e-6);
+      for (const [j, v] of d.embedding.entries())
+        assert.ok(Math.abs(v - asFloat.data[i].embedding[j]) < 1e-6);
     }
     assert.equal(
       asFloat.usage.prompt_tokens,

@@ -92,7 +92,7 @@ export async function chatCompletions(
   const prompt = checkPrompt(ctx, ctx.tokenizer.encode(text + forced), 'messages');
   // The end of turn is one special token in a chat model's vocabulary; otherwise it is a stop string.
   const eosId = template.eos ? ctx.tokenizer.specialTokens.get(template.eos) : undefined;
-  const eosStop = template.eos && eosId === undefined ? [template.eos] : [];
+  const eosStop = template.eos && eosId === undefined && !body.ignore_eos ? [template.eos] : [];
   const stop =
     body.stop == null ? eosStop : [...(typeof body.stop === 'string' ? [body.stop] : body.stop), ...eosStop];
   const n = body.n ?? 1;
@@ -103,7 +103,7 @@ export async function chatCompletions(
       engineRequest({ ...body, stop }, prompt, {
         ctx,
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? ctx.model.config.blockSize,
-        stopTokens: eosId === undefined ? [] : [eosId],
+        stopTokens: eosId === undefined || body.ignore_eos ? [] : [eosId],
         logprobs: body.logprobs ? (body.top_logprobs ?? 0) : null,
         index,
         signal,

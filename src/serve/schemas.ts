@@ -37,6 +37,8 @@ const SAMPLING = {
   top_k: int(0, 1_000_000).nullish(),
   min_p: range(0, 1).nullish(),
   repetition_penalty: z.number().gt(0).nullish(),
+  /** Write past the end of turn until max_tokens (vLLM's; benchmarks use it for replies of known length). */
+  ignore_eos: z.boolean().nullish(),
 };
 
 const TOKENS = z.array(z.number().int().min(0)).min(1);

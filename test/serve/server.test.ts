@@ -11,7 +11,7 @@ import { type Checkpoint, loadCheckpoint } from '../../src/train/index.js';
 
 const CHAT_MODEL = fileURLToPath(new URL('../../../models/chat', import.meta.url));
 const BIN = fileURLToPath(new URL('../../../bin/jielong.js', import.meta.url));
-const QUESTION = [{ role: 'user' as const, content: 'Where was Ada Lin born?' }];
+const QUESTION = [{ role: 'user' as const, content: 'Where was Jana Coyle born?' }];
 
 let checkpoint: Checkpoint;
 let server: RunningServer;
@@ -71,7 +71,7 @@ describe('the OpenAI client against jielong serve', () => {
     );
     assert.equal(choice.finish_reason, 'stop');
     const prompt = checkpoint.tokenizer.encode(
-      '<|im_start|>user\nWhere was Ada Lin born?<|im_end|>\n<|im_start|>assistant\n',
+      '<|im_start|>user\nWhere was Jana Coyle born?<|im_end|>\n<|im_start|>assistant\n',
     );
     assert.equal(r.usage!.prompt_tokens, prompt.length);
     assert.ok(r.usage!.completion_tokens > 0);

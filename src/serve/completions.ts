@@ -1,7 +1,7 @@
 // POST /v1/completions: text in, text out (a base model's interface), with OpenAI's legacy logprobs.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { checkModel, checkPrompt, type Outcome, openaiFinish, type ServeContext } from './context.js';
+import { checkModel, type Outcome, openaiFinish, promptList, type ServeContext } from './context.js';
 import { ApiError, parseBody } from './errors.js';
 import {
   baseSeed,
@@ -41,20 +41,7 @@ export async function completions(
   checkModel(ctx, body.model);
   if (body.echo && body.logprobs != null)
     throw new ApiError(400, 'echo with logprobs is not supported', 'invalid_request_error', 'echo');
-  const given = body.prompt;
-  const prompts: (string | number[])[] =
-    typeof given === 'string'
-      ? [given]
-      : typeof given[0] === 'number'
-        ? [given as number[]]
-        : (given as (string | number[])[]);
-  const encoded = prompts.map((p, i) =>
-    checkPrompt(
-      ctx,
-      typeof p === 'string' ? ctx.tokenizer.encode(p) : p,
-      prompts.length > 1 ? `prompt.${i}` : 'prompt',
-    ),
-  );
+  const { items: prompts, ids: encoded } = promptList(ctx, body.prompt, 'prompt', 1);
   const n = body.n ?? 1;
   const seed = baseSeed(body);
   const id = `cmpl-${randomUUID()}`;

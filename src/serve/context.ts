@@ -36,14 +36,17 @@ export function checkModel(ctx: ServeContext, model: string): void {
     );
 }
 
-/** The prompt's ids, refused when they leave no room to write in the context. */
-export function checkPrompt(ctx: ServeContext, ids: number[], param: string): number[] {
+/**
+ * The prompt's ids, refused when empty, holding an id outside the vocabulary, or leaving fewer than
+ * `room` tokens of the context (1 to write a reply; 0 for an embedding, which writes nothing).
+ */
+export function checkPrompt(ctx: ServeContext, ids: number[], param: string, room = 1): number[] {
   const context = ctx.model.config.blockSize;
   if (ids.length === 0) throw new ApiError(400, `${param} is empty`, 'invalid_request_error', param);
-  if (ids.length >= context)
+  if (ids.length > context - room)
     throw new ApiError(
       400,
-      `${param} has ${ids.length} tokens; the model's context is ${context}, which leaves no room for a reply`,
+      `${param} has ${ids.length} tokens; the model's context is ${context}${room ? ', which leaves no room for a reply' : ''}`,
       'invalid_request_error',
       param,
       'context_length_exceeded',
@@ -58,6 +61,33 @@ export function checkPrompt(ctx: ServeContext, ids: number[], param: string): nu
       );
   }
   return ids;
+}
+
+/**
+ * A prompt or input as OpenAI allows it (a text, texts, token ids, lists of them): the ids of each item,
+ * checked, with `param.i` naming an item of a list. Also returns each item as given.
+ */
+export function promptList(
+  ctx: ServeContext,
+  given: string | string[] | number[] | number[][],
+  param: string,
+  room: number,
+): { items: (string | number[])[]; ids: number[][] } {
+  const items: (string | number[])[] =
+    typeof given === 'string'
+      ? [given]
+      : typeof given[0] === 'number'
+        ? [given as number[]]
+        : (given as (string | number[])[]);
+  const ids = items.map((x, i) =>
+    checkPrompt(
+      ctx,
+      typeof x === 'string' ? ctx.tokenizer.encode(x) : x,
+      items.length > 1 ? `${param}.${i}` : param,
+      room,
+    ),
+  );
+  return { items, ids };
 }
 
 /** OpenAI has no "timeout" or "cancelled": a generation cut short by time reports "length". */

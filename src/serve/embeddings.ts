@@ -2,7 +2,7 @@
 // tokens, scaled to unit length as OpenAI's embeddings are, so a dot product is a cosine similarity.
 import type { ServerResponse } from 'node:http';
 import { IntTensor, noGrad } from '../tensor/index.js';
-import { checkModel, type Outcome, type ServeContext } from './context.js';
+import { checkModel, type Outcome, promptList, type ServeContext } from './context.js';
 import { ApiError, parseBody } from './errors.js';
 import { sendJSON } from './http.js';
 import { EMBEDDING_REQUEST } from './schemas.js';
@@ -27,35 +27,7 @@ export function embeddings(ctx: ServeContext, raw: unknown, res: ServerResponse)
       'invalid_request_error',
       'dimensions',
     );
-  const given = body.input;
-  const inputs: (string | number[])[] =
-    typeof given === 'string'
-      ? [given]
-      : typeof given[0] === 'number'
-        ? [given as number[]]
-        : (given as (string | number[])[]);
-  const context = ctx.model.config.blockSize;
-  const encoded = inputs.map((x, i) => {
-    const ids = typeof x === 'string' ? ctx.tokenizer.encode(x) : x;
-    const param = inputs.length > 1 ? `input.${i}` : 'input';
-    if (ids.length === 0) throw new ApiError(400, `${param} is empty`, 'invalid_request_error', param);
-    if (ids.length > context)
-      throw new ApiError(
-        400,
-        `${param} has ${ids.length} tokens; the model's context is ${context}`,
-        'invalid_request_error',
-        param,
-        'context_length_exceeded',
-      );
-    if (ids.some((id) => id >= ctx.tokenizer.vocabSize))
-      throw new ApiError(
-        400,
-        `${param} holds a token id outside the vocabulary of ${ctx.tokenizer.vocabSize}`,
-        'invalid_request_error',
-        param,
-      );
-    return ids;
-  });
+  const { ids: encoded } = promptList(ctx, body.input, 'input', 0);
   const tokens = encoded.reduce((a, ids) => a + ids.length, 0);
   sendJSON(res, 200, {
     object: 'list',

@@ -110,8 +110,10 @@ export class Engine {
   /** Starts (or queues) a generation; its events arrive on the returned iterable, ending with 'done'. */
   submit(req: GenerationRequest): AsyncIterable<EngineEvent> {
     if (this.closed) throw new QueueFullError('the server is shutting down');
-    if (this.queue.length >= this.maxQueue)
-      throw new QueueFullError(`the server is busy: ${this.queue.length} requests are waiting`);
+    // Requests that a free slot will take at the next turn do not wait; the rest count against the queue.
+    const waiting = this.queue.length - (this.batch.slots - this.batch.active);
+    if (waiting >= this.maxQueue)
+      throw new QueueFullError(`the server is busy: ${Math.max(waiting, 0)} requests are waiting for a slot`);
     if (req.prompt.length === 0) throw new Error('the prompt is empty');
     if (req.prompt.length > this.batch.capacity)
       throw new Error(`the prompt has ${req.prompt.length} tokens, the context ${this.batch.capacity}`);
@@ -151,18 +153,13 @@ export class Engine {
     }
   }
 
-  /** Admits what fits, then one decode step for everyone active. */
+  /** Admits what fits, ends what was cancelled or ran out of time, then one decode step for everyone. */
   private turn(): void {
-    const now = performance.now();
-    for (let slot = this.live.length - 1; slot >= 0; slot--) {
-      const { req } = this.live[slot];
-      if (req.signal?.aborted) this.finish(slot, 'cancelled');
-      else if (req.deadline !== undefined && now > req.deadline) this.finish(slot, 'timeout');
-    }
     while (this.queue.length && this.batch.active < this.batch.slots) {
       const s = this.queue.shift()!;
-      if (s.req.signal?.aborted) {
-        this.end(s, 'cancelled');
+      const expired = this.expired(s.req);
+      if (expired) {
+        this.end(s, expired);
         continue;
       }
       try {
@@ -175,6 +172,10 @@ export class Engine {
         s.out.close();
       }
     }
+    for (let slot = this.live.length - 1; slot >= 0; slot--) {
+      const expired = this.expired(this.live[slot].req);
+      if (expired) this.finish(slot, expired);
+    }
     if (this.live.length === 0) return;
     const logits = this.batch.step(Int32Array.from(this.live, (s) => s.next));
     this.stats.steps++;
@@ -186,6 +187,11 @@ export class Engine {
     });
     // Highest slot first: each removal moves the last sequence down, never one still to be removed.
     for (const [slot, reason] of done.reverse()) this.finish(slot, reason);
+  }
+
+  private expired(req: GenerationRequest): FinishReason | null {
+    if (req.signal?.aborted) return 'cancelled';
+    return req.deadline !== undefined && performance.now() > req.deadline ? 'timeout' : null;
   }
 
   /** Draws the next token of `s` from `logits` and streams it; the reason it ends, if it does. */

@@ -7,7 +7,10 @@ import { Engine, type EngineEvent, type GenerationRequest, QueueFullError } from
 import { CharTokenizer } from '../../src/tokenizer/index.js';
 
 const tokenizer = CharTokenizer.fromText('abcdefgh ');
-const model = new LanguageModel(makeConfig({ vocabSize: tokenizer.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8 }), { seed: 2 });
+const model = new LanguageModel(
+  makeConfig({ vocabSize: tokenizer.vocabSize, blockSize: 32, nLayer: 1, nHead: 2, nEmbd: 8 }),
+  { seed: 2 },
+);
 
 const request = (over: Partial<GenerationRequest> = {}): GenerationRequest => ({
   prompt: tokenizer.encode('abc'),
@@ -36,8 +39,14 @@ async function collect(events: AsyncIterable<EngineEvent>, onToken?: () => void)
 describe('Engine', () => {
   test('max tokens, then the slot goes to the next request in the queue', async () => {
     const engine = new Engine(model, tokenizer, { maxBatch: 1 });
-    const [a, b] = await Promise.all([collect(engine.submit(request())), collect(engine.submit(request({ seed: 2 })))]);
-    assert.deepEqual([a.reason, a.completionTokens, b.reason, b.completionTokens], ['length', 10, 'length', 10]);
+    const [a, b] = await Promise.all([
+      collect(engine.submit(request())),
+      collect(engine.submit(request({ seed: 2 }))),
+    ]);
+    assert.deepEqual(
+      [a.reason, a.completionTokens, b.reason, b.completionTokens],
+      ['length', 10, 'length', 10],
+    );
     assert.equal(tokenizer.encode(a.text).length, 10);
     assert.equal(engine.active + engine.queued, 0);
   });
@@ -45,19 +54,27 @@ describe('Engine', () => {
   test('an aborted request ends at the next step, reason cancelled', async () => {
     const engine = new Engine(model, tokenizer);
     const abort = new AbortController();
-    const r = await collect(engine.submit(request({ maxTokens: 1000, signal: abort.signal })), () => abort.abort());
+    const r = await collect(engine.submit(request({ maxTokens: 1000, signal: abort.signal })), () =>
+      abort.abort(),
+    );
     assert.equal(r.reason, 'cancelled');
     assert.ok(r.completionTokens <= 2, `${r.completionTokens} tokens`);
   });
 
   test('a request past its deadline ends with reason timeout, in the queue or running', async () => {
     const engine = new Engine(model, tokenizer);
-    const queued = await collect(engine.submit(request({ maxTokens: 1000, deadline: performance.now() - 1 })));
+    const queued = await collect(
+      engine.submit(request({ maxTokens: 1000, deadline: performance.now() - 1 })),
+    );
     assert.deepEqual([queued.reason, queued.completionTokens], ['timeout', 0]);
     // A context of 4096 tokens takes far longer than 5 ms to fill, one turn of the loop per token.
-    const long = new LanguageModel(makeConfig({ vocabSize: tokenizer.vocabSize, blockSize: 4096, nLayer: 1, nHead: 2, nEmbd: 8 }));
+    const long = new LanguageModel(
+      makeConfig({ vocabSize: tokenizer.vocabSize, blockSize: 4096, nLayer: 1, nHead: 2, nEmbd: 8 }),
+    );
     const slow = new Engine(long, tokenizer);
-    const running = await collect(slow.submit(request({ maxTokens: 100000, deadline: performance.now() + 5 })));
+    const running = await collect(
+      slow.submit(request({ maxTokens: 100000, deadline: performance.now() + 5 })),
+    );
     assert.equal(running.reason, 'timeout');
   });
 
@@ -73,11 +90,15 @@ describe('Engine', () => {
     const engine = new Engine(model, tokenizer);
     const greedy = await collect(engine.submit(request({ sampling: { temperature: 0 }, maxTokens: 20 })));
     const first = tokenizer.encode(greedy.text)[3];
-    const byToken = await collect(engine.submit(request({ sampling: { temperature: 0 }, maxTokens: 20, stopTokens: [first] })));
+    const byToken = await collect(
+      engine.submit(request({ sampling: { temperature: 0 }, maxTokens: 20, stopTokens: [first] })),
+    );
     assert.equal(byToken.reason, 'stop');
     assert.equal(byToken.text, greedy.text.slice(0, greedy.text.indexOf(tokenizer.decode([first]))));
     const stop = greedy.text.slice(5, 7);
-    const byString = await collect(engine.submit(request({ sampling: { temperature: 0 }, maxTokens: 20, stop: [stop] })));
+    const byString = await collect(
+      engine.submit(request({ sampling: { temperature: 0 }, maxTokens: 20, stop: [stop] })),
+    );
     assert.equal(byString.reason, 'stop');
     assert.equal(byString.text, greedy.text.slice(0, greedy.text.indexOf(stop)));
   });

@@ -108,7 +108,7 @@ export function importHF(dir: string): Required<ModelParts> {
   const folder = new Folder(dir);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`Hugging Face folder ${dir} does not exist`);
-  const hf = readHFConfig(folder.json('config.json', true), join(dir, 'config.json'));
+  const hf = readHFConfig(folder.json('config.json', true), `Hugging Face folder ${dir}: config.json`);
   const { config } = hf;
 
   const { headers: raw, source } = readHeaders(folder);

@@ -8,4 +8,4 @@ export {
   readHFConfig,
 } from './config.js';
 export { importHF } from './read.js';
-export { exportHF, hfStateDict, type ModelParts } from './write.js';
+export { exportHF, hfStateDict } from './write.js';

@@ -8,9 +8,9 @@ import { loadSafetensors, loadSafetensorsHeader, type TensorInfo } from '../../i
 import { LanguageModel, parameterShapes } from '../../model/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { parseTokenizerConfig, type TokenizerConfig, tokenizerFromJSON } from '../../tokenizer/index.js';
+import type { ImportedModel } from '../model-parts.js';
 import { type HFModel, readHFConfig } from './config.js';
 import { fromHF, hfShapes, mappingOf } from './weights.js';
-import type { ModelParts } from './write.js';
 
 /** Far above any real config or tokenizer file (Llama 3's tokenizer.json is 9 MB). */
 const MAX_JSON_BYTES = 256 * 2 ** 20;
@@ -104,7 +104,7 @@ function canonicalName(name: string, hf: HFModel): string {
  * Reads a Hugging Face folder (GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM;
  * F32, F16 or BF16 weights, one file or shards) into a jielong model, its tokenizer and tokenizer_config.
  */
-export function importHF(dir: string): Required<ModelParts> {
+export function importHF(dir: string): ImportedModel {
   const folder = new Folder(dir);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
     throw new Error(`Hugging Face folder ${dir} does not exist`);
@@ -175,9 +175,9 @@ export function importHF(dir: string): Required<ModelParts> {
   return { model, ...readTokenizer(folder, config.vocabSize) };
 }
 
-function readTokenizer(folder: Folder, vocabSize: number): Omit<Required<ModelParts>, 'model'> {
+function readTokenizer(folder: Folder, vocabSize: number): Omit<ImportedModel, 'model'> {
   const raw = folder.json('tokenizer.json', true);
-  let tokenizer: ModelParts['tokenizer'];
+  let tokenizer: ImportedModel['tokenizer'];
   try {
     tokenizer = tokenizerFromJSON(raw);
   } catch (e) {

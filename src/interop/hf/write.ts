@@ -7,15 +7,9 @@ import { serializeSafetensors, writeDirAtomic } from '../../io/index.js';
 import type { LanguageModel } from '../../model/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { type Tokenizer, type TokenizerConfig, tokenString } from '../../tokenizer/index.js';
+import type { ModelParts } from '../model-parts.js';
 import { exportFamily, hfConfigJson, type TokenIds } from './config.js';
 import { mappingOf, toHF } from './weights.js';
-
-export interface ModelParts {
-  model: LanguageModel;
-  tokenizer: Tokenizer;
-  /** Kept as it is when given (the chat template travels with the model); else a minimal one is written. */
-  tokenizerConfig?: TokenizerConfig | null;
-}
 
 const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -36,8 +30,10 @@ export function hfStateDict(model: LanguageModel): Map<string, Tensor> {
 }
 
 /**
- * Writes `parts` as a Hugging Face folder at `dir`: GPT2LMHeadModel for layernorm models, LlamaForCausalLM
- * for rmsnorm ones. A model no HF architecture here can express is an error naming the config field.
+ * Writes `parts` as a Hugging Face folder at `dir` (replacing it whole): GPT2LMHeadModel for layernorm
+ * models, LlamaForCausalLM for rmsnorm ones. A model no HF architecture here can express is an error naming
+ * the config field. The checkpoint's tokenizer_config.json is kept as it is (the chat template travels
+ * with the model); without one, a minimal one is written.
  */
 export function exportHF(parts: ModelParts, dir: string): void {
   const { model, tokenizer } = parts;

@@ -41,6 +41,21 @@ for (const name of ['gpt2', 'llama', 'qwen2']) {
   });
 }
 
+test('rope_scaling is read, not ignored: without it the fixtures give other logits', () => {
+  for (const name of ['llama', 'qwen2']) {
+    const scaled = importHF(join(FIXTURES, name)).model;
+    assert.ok(scaled.config.ropeScaling);
+    const dir = join(tmp, `${name}-unscaled`);
+    cpSync(join(FIXTURES, name), dir, { recursive: true });
+    editConfig((c) => {
+      c.rope_scaling = null;
+    })(dir);
+    const { ids } = EXPECTED[name];
+    const diff = maxAbsDiff(logits(importHF(dir).model, ids), logits(scaled, ids));
+    assert.ok(diff > 1e-2, `${name}: rope_scaling changes the logits by only ${diff}`);
+  }
+});
+
 test('the GQA fixture is expanded to full multi-head attention; Qwen2 gets zero biases where it has none', () => {
   const llama = importHF(join(FIXTURES, 'llama')).model;
   assert.equal(llama.config.nHead, 4);
@@ -89,6 +104,14 @@ test('jielong -> HF -> jielong: identical parameters and logits (gpt2 preset, ll
   roundTrip({ preset: 'gpt2' }, 'gpt2');
   roundTrip({ preset: 'gpt2', tieEmbeddings: false }, 'gpt2-untied');
   roundTrip({ preset: 'llama', ropeTheta: 50000 }, 'llama');
+  roundTrip({ preset: 'llama', ropeScaling: { type: 'linear', factor: 4 } }, 'llama-linear');
+  roundTrip(
+    {
+      preset: 'llama',
+      ropeScaling: { type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 8 },
+    },
+    'llama-llama3',
+  );
   roundTrip({ preset: 'llama', tieEmbeddings: true, bias: true, mlpHidden: 40 }, 'llama-tied-bias');
 });
 
@@ -231,7 +254,7 @@ test('bad config.json values fail naming the file and the key', () => {
       (c) => {
         c.rope_scaling = { rope_type: 'yarn', factor: 4 };
       },
-      /rope_scaling has rope_type "yarn"/,
+      /config\.json: rope_scaling: rope_type must be one of "default", "linear", "llama3", got "yarn"/,
     ],
     [
       'llama',

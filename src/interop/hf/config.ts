@@ -54,7 +54,8 @@ class Keys {
     return this.raw[key] === undefined || this.raw[key] === null ? fallback : this.size(key, max);
   }
 
-  positive(key: string, fallback: number): number {
+  /** Without a fallback the key is required. */
+  positive(key: string, fallback?: number): number {
     const v = this.raw[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) this.fail(key, 'must be a positive number');
     return v;
@@ -148,20 +149,49 @@ function gpt2Config(k: Keys, vocabSize: number): Omit<HFModel, 'family'> {
   return { config, kvHeads: nHead, biases: { qkv: true, o: true, mlp: true } };
 }
 
-/** The rotary base: rope_theta, or (transformers 5) rope_parameters.rope_theta; scaling is refused. */
-function ropeTheta(k: Keys): number {
-  const params = k.raw.rope_parameters;
-  const scaling = k.raw.rope_scaling ?? params;
-  if (scaling !== undefined && scaling !== null) {
-    const key = k.raw.rope_scaling == null ? 'rope_parameters' : 'rope_scaling';
-    if (!isObject(scaling)) k.fail(key, 'must be an object');
-    const type = scaling.rope_type ?? scaling.type ?? 'default';
-    if (type !== 'default')
-      k.fail(key, `has rope_type ${JSON.stringify(type)}: jielong's rotary tables have no scaling`);
-  }
-  if (isObject(params) && params.rope_theta !== undefined)
-    return new Keys(params, `${k.source}: rope_parameters`).positive('rope_theta', 10000);
-  return k.positive('rope_theta', 10000);
+/**
+ * The rotary base and scaling: rope_theta and rope_scaling, or (transformers 5) both in rope_parameters.
+ * Scalings that change only the frequencies (linear, llama3) are read; the others (dynamic, yarn, longrope
+ * also scale attention or depend on the sequence length) are refused by name.
+ */
+function rope(k: Keys): Pick<ModelConfig, 'ropeTheta' | 'ropeScaling'> {
+  const key = k.raw.rope_scaling != null ? 'rope_scaling' : 'rope_parameters';
+  const raw = k.raw[key];
+  if (raw === undefined || raw === null) return { ropeTheta: k.positive('rope_theta', 10000) };
+  if (!isObject(raw)) k.fail(key, 'must be an object');
+  const s = new Keys(raw, `${k.source}: ${key}`);
+  const ropeTheta =
+    key === 'rope_parameters' ? s.positive('rope_theta', 10000) : k.positive('rope_theta', 10000);
+  // transformers 4.45 on writes rope_type; older files, type.
+  const typeKey = raw.rope_type === undefined ? 'type' : 'rope_type';
+  const type = s.oneOf(typeKey, ['default', 'linear', 'llama3'], 'default');
+  if (type === 'default') return { ropeTheta };
+  const factor = s.positive('factor');
+  if (type === 'linear') return { ropeTheta, ropeScaling: { type, factor } };
+  return {
+    ropeTheta,
+    ropeScaling: {
+      type: 'llama3',
+      factor,
+      lowFreqFactor: s.positive('low_freq_factor'),
+      highFreqFactor: s.positive('high_freq_factor'),
+      originalContext: s.size('original_max_position_embeddings', CONFIG_LIMITS.blockSize),
+    },
+  };
+}
+
+/** rope_scaling as transformers writes it. */
+function ropeScalingJson(c: ModelConfig): Json | null {
+  const s = c.ropeScaling;
+  if (!s) return null;
+  if (s.type === 'linear') return { rope_type: 'linear', factor: s.factor };
+  return {
+    rope_type: 'llama3',
+    factor: s.factor,
+    low_freq_factor: s.lowFreqFactor,
+    high_freq_factor: s.highFreqFactor,
+    original_max_position_embeddings: s.originalContext,
+  };
 }
 
 /** Qwen2 has biases on q, k, v only; Llama on attention and MLP when its flags say so; Mistral none. */
@@ -199,7 +229,7 @@ function llamaConfig(k: Keys, family: HFFamily, vocabSize: number): Omit<HFModel
     norm: 'rmsnorm',
     normEps: k.positive('rms_norm_eps', 1e-6),
     positions: 'rope',
-    ropeTheta: ropeTheta(k),
+    ...rope(k),
     // jielong's biases are all or none: a file with some (Qwen2's q, k, v) loads with the rest zero.
     bias: biases.qkv || biases.o || biases.mlp,
     tieEmbeddings: k.flag('tie_word_embeddings', false),
@@ -290,7 +320,7 @@ export function hfConfigJson(c: ModelConfig, family: 'gpt2' | 'llama', ids: Toke
     max_position_embeddings: c.blockSize,
     rms_norm_eps: c.normEps,
     rope_theta: c.ropeTheta,
-    rope_scaling: null,
+    rope_scaling: ropeScalingJson(c),
     hidden_act: 'silu',
     attention_bias: c.bias,
     mlp_bias: c.bias,

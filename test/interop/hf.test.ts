@@ -56,6 +56,24 @@ test('rope_scaling is read, not ignored: without it the fixtures give other logi
   }
 });
 
+test('MistralForCausalLM reads as Llama; its sliding window bounds the context, where it is exact', () => {
+  const { ids, logits: want } = EXPECTED.llama;
+  const mistral = (window: number | null) => {
+    const dir = join(tmp, `mistral-${window}`);
+    cpSync(join(FIXTURES, 'llama'), dir, { recursive: true });
+    editConfig((c) => {
+      c.architectures = ['MistralForCausalLM'];
+      c.model_type = 'mistral';
+      c.sliding_window = window;
+    })(dir);
+    return importHF(dir).model;
+  };
+  assert.ok(maxAbsDiff(logits(mistral(4096), ids), want.flat()) < 1e-4);
+  assert.equal(mistral(4096).config.blockSize, 1024);
+  assert.equal(mistral(null).config.blockSize, 1024);
+  assert.equal(mistral(8).config.blockSize, 8);
+});
+
 test('the GQA fixture is expanded to full multi-head attention; Qwen2 gets zero biases where it has none', () => {
   const llama = importHF(join(FIXTURES, 'llama')).model;
   assert.equal(llama.config.nHead, 4);

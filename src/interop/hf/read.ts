@@ -1,7 +1,8 @@
 // Reading a Hugging Face model folder written by anyone (transformers' save_pretrained, the Hub, jielong):
 // config.json, the weights (model.safetensors, or shards listed by model.safetensors.index.json),
 // tokenizer.json and tokenizer_config.json. Everything is checked before a tensor is read: the config's
-// sizes against CONFIG_LIMITS, every header in full, every expected tensor's name, type and shape.
+// sizes against CONFIG_LIMITS, the tokenizer, every header in full, every expected tensor's name, type and
+// shape.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, loadSafetensorsHeader, type TensorInfo } from '../../io/index.js';
@@ -10,7 +11,7 @@ import type { Tensor } from '../../tensor/index.js';
 import { parseTokenizerConfig, type TokenizerConfig, tokenizerFromJSON } from '../../tokenizer/index.js';
 import type { ImportedModel } from '../model-parts.js';
 import { type HFModel, readHFConfig } from './config.js';
-import { fromHF, hfShapes, mappingOf } from './weights.js';
+import { fromHF, hfShapes, type Mapping, mappingOf } from './weights.js';
 
 /** Far above any real config or tokenizer file (Llama 3's tokenizer.json is 9 MB). */
 const MAX_JSON_BYTES = 256 * 2 ** 20;
@@ -28,15 +29,13 @@ class Folder {
     return new Error(`Hugging Face folder ${this.dir}: ${file} ${message}`);
   }
 
-  /** A JSON file, size-checked before it is read; null when absent and not required. */
-  json(file: string, required: true): unknown;
-  json(file: string, required: false): unknown | null;
-  json(file: string, required: boolean): unknown | null {
+  /** A JSON file, size-checked before it is read; undefined when absent and not required. */
+  json(file: string, required: boolean): unknown {
     const path = join(this.dir, file);
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat?.isFile()) {
       if (required) throw this.error(file, 'is missing');
-      return null;
+      return undefined;
     }
     if (stat.size > MAX_JSON_BYTES)
       throw this.error(file, `is ${stat.size} bytes, more than the ${MAX_JSON_BYTES}-byte limit`);
@@ -56,7 +55,7 @@ function weightFiles(folder: Folder): { files: string[]; index: Map<string, stri
   if (existsSync(join(folder.dir, 'model.safetensors'))) return { files: ['model.safetensors'], index: null };
   const indexFile = 'model.safetensors.index.json';
   const raw = folder.json(indexFile, false);
-  if (raw === null)
+  if (raw === undefined)
     throw folder.error(
       'model.safetensors',
       `is missing, and so is ${indexFile} (jielong reads safetensors, not pytorch_model.bin)`,
@@ -100,17 +99,15 @@ function canonicalName(name: string, hf: HFModel): string {
   return `transformer.${name}`;
 }
 
-/**
- * Reads a Hugging Face folder (GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM;
- * F32, F16 or BF16 weights, one file or shards) into a jielong model, its tokenizer and tokenizer_config.
- */
-export function importHF(dir: string): ImportedModel {
-  const folder = new Folder(dir);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-    throw new Error(`Hugging Face folder ${dir} does not exist`);
-  const hf = readHFConfig(folder.json('config.json', true), `Hugging Face folder ${dir}: config.json`);
-  const { config } = hf;
+/** How each jielong parameter comes from the file's tensors. */
+type Plan = { name: string; shape: number[]; mapping: Mapping }[];
 
+/**
+ * Every tensor the config implies, by name, type and shape (the shapes from a shape-only model, nothing
+ * allocated), against the headers; a tensor the config has no place for is an error too.
+ */
+function planWeights(folder: Folder, hf: HFModel): { plan: Plan; headers: Headers; wanted: Set<string> } {
+  const { config } = hf;
   const { headers: raw, source } = readHeaders(folder);
   const headers: Headers = new Map();
   for (const [name, info] of raw) {
@@ -119,7 +116,6 @@ export function importHF(dir: string): ImportedModel {
       throw folder.error(info.file, `holds ${canonical} twice (with and without its prefix)`);
     headers.set(canonical, info);
   }
-  // Shapes come from a shape-only model (nothing allocated), and each is checked before any tensor is read.
   const kvRows = hf.kvHeads * (config.nEmbd / config.nHead);
   const plan = [...parameterShapes(config)].map(([name, shape]) => ({
     name,
@@ -153,6 +149,22 @@ export function importHF(dir: string): ImportedModel {
     if (name === 'lm_head.weight' && config.tieEmbeddings) continue;
     throw folder.error(info.file, `holds ${name}, which a ${hf.family} config.json has no parameter for`);
   }
+  return { plan, headers, wanted };
+}
+
+/**
+ * Reads a Hugging Face folder (GPT2LMHeadModel, LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM;
+ * F32, F16, BF16 or F64 weights, one file or shards) into a jielong model, its tokenizer and
+ * tokenizer_config. Grouped-query attention becomes multi-head attention computing the same (weights.ts).
+ */
+export function importHF(dir: string): ImportedModel {
+  const folder = new Folder(dir);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+    throw new Error(`Hugging Face folder ${dir} does not exist`);
+  const hf = readHFConfig(folder.json('config.json', true), `Hugging Face folder ${dir}: config.json`);
+  const { config } = hf;
+  const tokenizerParts = readTokenizer(folder, config.vocabSize);
+  const { plan, headers, wanted } = planWeights(folder, hf);
 
   // Each file is read once, only the tensors wanted from it.
   const tensors = new Map<string, Tensor>();
@@ -164,15 +176,16 @@ export function importHF(dir: string): ImportedModel {
     }
   }
   const heads = { heads: config.nHead, kvHeads: hf.kvHeads };
-  const state = new Map(
-    plan.map(({ name, shape, mapping }) => [
-      name,
-      fromHF(mapping, shape, (n) => tensors.get(n) as Tensor, heads),
-    ]),
-  );
   const model = new LanguageModel(config);
-  model.loadStateDict(state);
-  return { model, ...readTokenizer(folder, config.vocabSize) };
+  model.loadStateDict(
+    new Map(
+      plan.map(({ name, shape, mapping }) => [
+        name,
+        fromHF(mapping, shape, (n) => tensors.get(n) as Tensor, heads),
+      ]),
+    ),
+  );
+  return { model, ...tokenizerParts };
 }
 
 function readTokenizer(folder: Folder, vocabSize: number): Omit<ImportedModel, 'model'> {
@@ -190,7 +203,7 @@ function readTokenizer(folder: Folder, vocabSize: number): Omit<ImportedModel, '
     );
   const rawConfig = folder.json('tokenizer_config.json', false);
   const tokenizerConfig: TokenizerConfig | null =
-    rawConfig === null
+    rawConfig === undefined
       ? null
       : parseTokenizerConfig(rawConfig, `Hugging Face folder ${folder.dir}: tokenizer_config.json`);
   return { tokenizer, tokenizerConfig };

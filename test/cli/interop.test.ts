@@ -26,7 +26,7 @@ test('import an HF folder, generate and eval from it, export it back', () => {
   const ckpt = join(dir, 'llama');
   const imported = jielong('import', join(FIXTURES, 'llama'), '--out', ckpt);
   assert.equal(imported.status, 0, imported.stderr);
-  assert.match(imported.stdout, /\(hf\): 2 layers, 4 heads, width 32, vocabulary 40, context 64, rmsnorm/);
+  assert.match(imported.stdout, /\(hf\): 2 layers, 4 heads, width 32, vocabulary 40, context 1024, rmsnorm/);
   const gen = jielong('generate', '--model', ckpt, '--prompt', 'the ', '--max-tokens', '8', '--seed', '1');
   assert.equal(gen.status, 0, gen.stderr);
   assert.ok(gen.stdout.startsWith('the '));

@@ -188,6 +188,21 @@ test('export refuses what HF GPT-2 and Llama cannot express, naming the field', 
   );
   refuse({ preset: 'gpt2', positions: 'rope' }, /config\.positions is "rope"/);
   refuse({ preset: 'gpt2', bias: false }, /config\.bias is false/);
+  const diverged = new LanguageModel(
+    makeConfig({
+      preset: 'gpt2',
+      vocabSize: tokenizer.vocabSize,
+      blockSize: 8,
+      nLayer: 1,
+      nHead: 2,
+      nEmbd: 8,
+    }),
+  );
+  diverged.transformer.ln_f.weight.data[3] = Number.NaN;
+  assert.throws(
+    () => exportHF({ model: diverged, tokenizer }, join(tmp, 'refused')),
+    /transformer\.ln_f\.weight holds NaN or infinite values; nothing was written/,
+  );
 });
 
 /** A copy of a fixture folder, changed by `edit`, then imported: the error it must give. */

@@ -7,6 +7,7 @@ import { serializeSafetensors, writeDirAtomic } from '../../io/index.js';
 import type { LanguageModel } from '../../model/index.js';
 import type { Tensor } from '../../tensor/index.js';
 import { type Tokenizer, type TokenizerConfig, tokenString } from '../../tokenizer/index.js';
+import { nonFiniteParameter } from '../../train/index.js';
 import type { ModelParts } from '../model-parts.js';
 import { exportFamily, hfConfigJson, type TokenIds } from './config.js';
 import { mappingOf, toHF } from './weights.js';
@@ -39,6 +40,8 @@ export function exportHF(parts: ModelParts, dir: string): void {
   const { model, tokenizer } = parts;
   const config = model.config;
   const family = exportFamily(config);
+  const bad = nonFiniteParameter(model);
+  if (bad) throw new Error(`exportHF: ${bad} holds NaN or infinite values; nothing was written`);
   if (tokenizer.vocabSize > config.vocabSize)
     throw new Error(
       `exportHF: the tokenizer has ${tokenizer.vocabSize} tokens but the model only ${config.vocabSize}`,

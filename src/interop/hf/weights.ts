@@ -31,7 +31,11 @@ const FUSED_QKV = /^transformer\.h\.(\d+)\.attn\.c_attn\.(weight|bias)$/;
 export function mappingOf(name: string, family: HFFamily, biases: HFBiases): Mapping {
   if (family === 'gpt2') return { kind: CONV1D.test(name) ? 'transposed' : 'same', hf: name };
   if (name.endsWith('.bias')) {
-    const has = name.includes('.c_attn.') ? biases.qkv : name.includes('.c_proj.') ? biases.o : biases.mlp;
+    const has = name.includes('.attn.c_attn.')
+      ? biases.qkv
+      : name.includes('.attn.c_proj.')
+        ? biases.o
+        : biases.mlp;
     if (!has) return { kind: 'zero' };
   }
   const qkv = FUSED_QKV.exec(name);

@@ -7,6 +7,6 @@ if (!from || !to) {
   console.error('usage: node scripts/strip-checkpoint.mjs FROM_DIR TO_DIR');
   process.exit(2);
 }
-const { model, tokenizer } = loadCheckpoint(from);
-saveCheckpoint(to, { model, tokenizer });
+const { model, tokenizer, tokenizerConfig } = loadCheckpoint(from);
+saveCheckpoint(to, { model, tokenizer, tokenizerConfig }); // the chat template stays
 console.log(`wrote ${to} (${model.numParameters()} parameters)`);

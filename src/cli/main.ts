@@ -2,7 +2,9 @@
 import { chatCommand } from './chat.js';
 import { demo } from './demo.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
+import { importCommand } from './import.js';
 import { info } from './info.js';
 import { lensCommand } from './lens.js';
 import { plotCommand } from './plot.js';
@@ -29,6 +31,8 @@ const commands: Record<string, Command> = {
     run: lensCommand,
   },
   plot: { summary: 'draw the loss curves of a training run as SVG', run: plotCommand },
+  export: { summary: 'write a checkpoint in another format (Hugging Face)', run: exportCommand },
+  import: { summary: 'read a model in another format (Hugging Face) as a checkpoint', run: importCommand },
   info: { summary: 'show the backend, threads and native addon status', run: info },
 };
 

@@ -49,9 +49,13 @@ function softmaxRow(logits: Float32Array): Float32Array {
   return p.map((v) => v / sum);
 }
 
-function lastRow(logits: Tensor): Float32Array {
-  const vocab = logits.shape[logits.ndim - 1];
-  return logits.data.subarray(logits.data.length - vocab);
+/**
+ * The last position's logits over the tokenizer's ids: a model's vocabulary may be padded past them (HF
+ * models often are), and those rows have no token to write.
+ */
+function lastRow(logits: Tensor, tokens: number): Float32Array {
+  const start = logits.data.length - logits.shape[logits.ndim - 1];
+  return logits.data.subarray(start, start + tokens);
 }
 
 /**
@@ -79,6 +83,7 @@ export async function* generate(
           state,
           hooks: options.hooks,
         }),
+        tokenizer.vocabSize,
       ),
     );
   const wasTraining = model.training;

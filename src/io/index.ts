@@ -2,6 +2,7 @@
 export { type FileData, recoverDirAtomic, writeDirAtomic, writeFileAtomic } from './atomic.js';
 export {
   loadSafetensors,
+  loadSafetensorsHeader,
   MAX_TENSORS,
   parseSafetensors,
   type Safetensors,

@@ -270,21 +270,46 @@ function readExactly(fd: number, into: Uint8Array, position: number, path: strin
   }
 }
 
-/** Reads the header, then each tensor straight into its own buffer (no copy of the whole file in memory). */
-export function loadSafetensors(path: string): Safetensors {
+/** The header of an open file, checked in full against the file's length; `start` is where the data begins. */
+function readHeader(fd: number, path: string) {
+  const fileLength = fstatSync(fd).size;
+  if (fileLength < 8) throw tooShort(fileLength, path);
+  const prefix = new Uint8Array(8);
+  readExactly(fd, prefix, 0, path);
+  const n = headerLength(prefix, fileLength, path);
+  const json = new Uint8Array(n);
+  readExactly(fd, json, 8, path);
+  return { start: 8 + n, ...parseHeader(json, fileLength - 8 - n, path) };
+}
+
+/**
+ * The header of a safetensors file, checked in full, reading nothing past it: a loader of several files
+ * (sharded weights) checks them all before it reads any tensor.
+ */
+export function loadSafetensorsHeader(path: string): {
+  tensors: Map<string, TensorInfo>;
+  metadata: Record<string, string>;
+} {
   const fd = openSync(path, 'r');
   try {
-    const fileLength = fstatSync(fd).size;
-    if (fileLength < 8) throw tooShort(fileLength, path);
-    const prefix = new Uint8Array(8);
-    readExactly(fd, prefix, 0, path);
-    const n = headerLength(prefix, fileLength, path);
-    const json = new Uint8Array(n);
-    readExactly(fd, json, 8, path);
-    const start = 8 + n;
-    const { entries, metadata } = parseHeader(json, fileLength - start, path);
+    const { entries, metadata } = readHeader(fd, path);
+    return { tensors: new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }])), metadata };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Reads the header, then each tensor straight into its own buffer (no copy of the whole file in memory);
+ * `keep` picks the tensors to read (default all): a file's buffers that a loader ignores cost nothing.
+ */
+export function loadSafetensors(path: string, keep: (name: string) => boolean = () => true): Safetensors {
+  const fd = openSync(path, 'r');
+  try {
+    const { start, entries, metadata } = readHeader(fd, path);
     const tensors = new Map<string, SafetensorsTensor>();
     for (const e of entries) {
+      if (!keep(e.name)) continue;
       const bytes = new Uint8Array(e.end - e.begin);
       readExactly(fd, bytes, start + e.begin, path);
       tensors.set(e.name, decodeTensor(e.dtype, e.shape, bytes.buffer, `${path}: ${named(e.name)}`));

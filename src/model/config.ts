@@ -11,6 +11,7 @@ import {
   type MixerSettingsByKind,
   settingNames,
 } from '../mixers/index.js';
+import type { RopeScaling } from '../nn/rotary.js';
 
 export const MLP_KINDS = ['gelu', 'swiglu'] as const;
 export const NORM_KINDS = ['layernorm', 'rmsnorm'] as const;
@@ -31,6 +32,8 @@ export interface ModelConfig {
   normEps: number;
   positions: (typeof POSITION_KINDS)[number];
   ropeTheta: number;
+  /** Rotary frequencies stretched for a longer context (Hugging Face's rope_scaling); none by default. */
+  ropeScaling?: RopeScaling;
   /** Biases in linear layers (and LayerNorm). */
   bias: boolean;
   /** Unembedding shares the token embedding matrix. */
@@ -159,6 +162,25 @@ export const CONFIG_SCHEMA = z.strictObject(
     normEps: positiveNumber.max(1, { error: 'must be a positive number up to 1' }),
     positions: kind(POSITION_KINDS),
     ropeTheta: positiveNumber,
+    ropeScaling: z
+      .discriminatedUnion(
+        'type',
+        [
+          z.strictObject({ type: z.literal('linear'), factor: positiveNumber }),
+          z.strictObject({
+            type: z.literal('llama3'),
+            factor: positiveNumber,
+            lowFreqFactor: positiveNumber,
+            highFreqFactor: positiveNumber,
+            originalContext: size(CONFIG_LIMITS.blockSize),
+          }),
+        ],
+        {
+          error:
+            'must be { type: "linear", factor } or { type: "llama3", factor, lowFreqFactor, highFreqFactor, originalContext }',
+        },
+      )
+      .optional(),
     bias: z.boolean({ error: 'must be true or false' }),
     tieEmbeddings: z.boolean({ error: 'must be true or false' }),
     dropout: z
@@ -193,6 +215,9 @@ export function validateConfig(c: ModelConfig): void {
     throw new Error(`model config: nEmbd ${c.nEmbd} is not divisible by nHead ${c.nHead}`);
   if (c.positions === 'rope' && (c.nEmbd / c.nHead) % 2 !== 0) {
     throw new Error(`model config: rope needs an even head size, got ${c.nEmbd / c.nHead}`);
+  }
+  if (c.ropeScaling?.type === 'llama3' && c.ropeScaling.highFreqFactor <= c.ropeScaling.lowFreqFactor) {
+    throw new Error('model config: ropeScaling.highFreqFactor must be larger than lowFreqFactor');
   }
   if (Array.isArray(c.mixer) && c.mixer.length !== c.nLayer) {
     throw new Error(`model config: mixer lists ${c.mixer.length} layers but nLayer is ${c.nLayer}`);

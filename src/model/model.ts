@@ -30,7 +30,8 @@ class Transformer extends Module {
     this.wte = new Embedding(c.vocabSize, c.nEmbd, { std: 0.02, generator: g });
     this.wpe =
       c.positions === 'learned' ? new Embedding(c.blockSize, c.nEmbd, { std: 0.02, generator: g }) : null;
-    const rotary = c.positions === 'rope' ? rotaryTable(c.nEmbd / c.nHead, c.blockSize, c.ropeTheta) : null;
+    const rotary =
+      c.positions === 'rope' ? rotaryTable(c.nEmbd / c.nHead, c.blockSize, c.ropeTheta, c.ropeScaling) : null;
     this.h = Array.from({ length: c.nLayer }, (_, i) => new Block(c, i, rotary, g));
     this.ln_f = makeNorm(c);
   }

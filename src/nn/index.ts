@@ -14,4 +14,4 @@ export { Linear, type LinearOptions } from './linear.js';
 export { MLP, type MLPOptions, SwiGLU } from './mlp.js';
 export { Module } from './module.js';
 export { LayerNorm, RMSNorm } from './norm.js';
-export { rotaryTable } from './rotary.js';
+export { type RopeScaling, rotaryTable } from './rotary.js';

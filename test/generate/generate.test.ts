@@ -66,3 +66,12 @@ test('stop strings end generation and are not included', async () => {
 test('an empty prompt is refused', async () => {
   await assert.rejects(() => generateText(model, tokenizer, ''), /prompt is empty/);
 });
+
+test('a vocabulary padded past the tokenizer (as HF models often are) never yields a padding id', async () => {
+  const padded = new LanguageModel(
+    makeConfig({ vocabSize: tokenizer.vocabSize + 40, blockSize: 12, nLayer: 1, nHead: 2, nEmbd: 16 }),
+    { seed: 3 },
+  );
+  for await (const step of generate(padded, tokenizer, 'ab', { maxTokens: 40, temperature: 2, seed: 1 }))
+    assert.ok(step.token < tokenizer.vocabSize, `token ${step.token}`);
+});

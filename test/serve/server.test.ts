@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { LOOKUP_TOOL } from '../../src/data/index.js';
 import { type RunningServer, serve } from '../../src/serve/index.js';
 import { type Checkpoint, loadCheckpoint } from '../../src/train/index.js';
 
@@ -177,19 +178,7 @@ describe('the OpenAI client against jielong serve', () => {
   });
 
   test('tool calls: the model calls the offered tool; the reply is parsed into tool_calls', async () => {
-    const tools = [
-      {
-        type: 'function' as const,
-        function: {
-          name: 'lookup',
-          description: 'Look up a fact about a person or place',
-          parameters: {
-            type: 'object',
-            properties: { subject: { type: 'string' }, relation: { type: 'string' } },
-          },
-        },
-      },
-    ];
+    const tools = [LOOKUP_TOOL]; // the tool the world's conversations taught the model
     const r = await client.chat.completions.create({
       model: 'chat',
       messages: QUESTION,

@@ -1,0 +1,11 @@
+// Hugging Face model folders in and out: GPT-2 and the Llama family, as transformers reads and writes them.
+export {
+  HF_ARCHITECTURES,
+  type HFBiases,
+  type HFFamily,
+  type HFModel,
+  hfConfigJson,
+  readHFConfig,
+} from './config.js';
+export { importHF } from './read.js';
+export { exportHF, hfStateDict } from './write.js';

@@ -2,6 +2,7 @@
 // the byte-to-unicode alphabet, and merges are applied lowest rank first until none applies.
 import { learnMerges } from './bpe-train.js';
 import { BYTE_TO_UNICODE, byteLevelToBytes, GPT2_SPLIT_PATTERN } from './byte-level.js';
+import { GPT2_PRE_TOKENIZER, type PreTokenizer } from './hf-pre-tokenizer.js';
 import { BYTE_LEVEL_JSON, bpeTokenizerJSON, type TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens, specialTokenPattern, splitOnSpecialTokens } from './special-tokens.js';
 import { BaseTokenizer } from './tokenizer.js';
@@ -39,12 +40,14 @@ export class ByteLevelBPE extends BaseTokenizer {
 
   /**
    * `vocab` maps byte-level token strings to ids and must hold all 256 single-byte tokens; every merge
-   * must join two vocab tokens into a third. Special tokens map their raw text to ids.
+   * must join two vocab tokens into a third. Special tokens map their raw text to ids. The pre-tokenizer
+   * (default GPT-2's) cuts text into the words merges stay within.
    */
   constructor(
     vocab: ReadonlyMap<string, number>,
     merges: readonly MergePair[],
     specialTokens: ReadonlyMap<string, number> = new Map(),
+    readonly preTokenizer: PreTokenizer = GPT2_PRE_TOKENIZER,
   ) {
     super('ByteLevelBPE', vocab, specialTokens, (token) => {
       try {
@@ -121,7 +124,7 @@ export class ByteLevelBPE extends BaseTokenizer {
   }
 
   protected encodeOrdinary(text: string, _offset: number, out: number[]): void {
-    for (const [word] of text.matchAll(GPT2_SPLIT_PATTERN)) {
+    for (const word of this.preTokenizer.split(text)) {
       for (const id of this.encodeWord(word)) out.push(id);
     }
   }
@@ -158,7 +161,7 @@ export class ByteLevelBPE extends BaseTokenizer {
     return bpeTokenizerJSON(this, {
       merges: this.merges,
       unkToken: null,
-      preTokenizer: { ...BYTE_LEVEL_JSON },
+      preTokenizer: { ...this.preTokenizer.json },
       decoder: { ...BYTE_LEVEL_JSON },
     });
   }

@@ -32,15 +32,21 @@ export interface BPEModelJSON {
   merges: string[];
 }
 
+/** A normalizer, pre-tokenizer, post-processor or decoder: its type and Hugging Face's fields for it. */
+export interface ComponentJSON {
+  type: string;
+  [field: string]: unknown;
+}
+
 export interface TokenizerJSON {
   version: '1.0';
   truncation: null;
   padding: null;
   added_tokens: AddedTokenJSON[];
-  normalizer: null;
-  pre_tokenizer: ByteLevelJSON | null;
-  post_processor: null;
-  decoder: ByteLevelJSON | { type: 'Fuse' };
+  normalizer: ComponentJSON | null;
+  pre_tokenizer: ComponentJSON | null;
+  post_processor: ComponentJSON | null;
+  decoder: ComponentJSON;
   model: BPEModelJSON;
 }
 
@@ -97,7 +103,7 @@ export function bpeTokenizerJSON(
   parts: {
     merges: readonly (readonly [string, string])[];
     unkToken: string | null;
-    preTokenizer: ByteLevelJSON | null;
+    preTokenizer: ComponentJSON | null;
     decoder: TokenizerJSON['decoder'];
   },
 ): TokenizerJSON {

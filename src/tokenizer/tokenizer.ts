@@ -4,7 +4,7 @@ import type { TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens, specialTokenPattern, splitOnSpecialTokens } from './special-tokens.js';
 import { checkWellFormed, utf8, utf8Decoder } from './utf8.js';
 
-export type TokenizerKind = 'bpe' | 'char';
+export type TokenizerKind = 'bpe' | 'char' | 'spm';
 
 export interface EncodeOptions {
   /** Special-token strings in the text become their ids (default true); when false they are plain text. */

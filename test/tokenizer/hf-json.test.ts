@@ -176,7 +176,88 @@ test('loading explains what is wrong', async () => {
       { ...gpt2, model: { ...gpt2.model, byte_fallback: true } },
       /model.byte_fallback = true is not supported/,
     ],
-    [{ ...gpt2, pre_tokenizer: { type: 'Metaspace' } }, /unsupported tokenizer: pre_tokenizer Metaspace/],
+    [{ ...gpt2, pre_tokenizer: { type: 'Metaspace' } }, /decoder: unsupported decoder .*SentencePiece-style/],
+    [
+      { ...gpt2, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }] } },
+      /pre_tokenizer.pretokenizers\[0\]: unsupported pre-tokenizer "Whitespace"/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'ByteLevel' }, { type: 'Digits' }] },
+      },
+      /pre_tokenizer.pretokenizers\[0\]: ByteLevel must be the last/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: 'a++' }, behavior: 'Isolated' },
+            { type: 'ByteLevel' },
+          ],
+        },
+      },
+      /pre_tokenizer.pretokenizers\[0\].pattern.Regex "a\+\+" is not a regex jielong can run/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { String: ' ' }, behavior: 'Removed' },
+            { type: 'ByteLevel' },
+          ],
+        },
+      },
+      /pre_tokenizer.pretokenizers\[0\].behavior "Removed" is not supported/,
+    ],
+    [
+      { ...gpt2, post_processor: { type: 'BertProcessing' } },
+      /post_processor: unsupported post-processor "BertProcessing"/,
+    ],
+    [
+      { ...gpt2, model: { ...gpt2.model, ignore_merges: true } },
+      /model.ignore_merges = true is not supported/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Metaspace', prepend_scheme: 'sometimes' },
+        decoder: { type: 'Metaspace' },
+      },
+      /pre_tokenizer.prepend_scheme must be "always", "first" or "never", got "sometimes"/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Metaspace' },
+        decoder: { type: 'Metaspace' },
+        model: { ...gpt2.model, byte_fallback: true },
+      },
+      /model.byte_fallback is true but the vocab lacks the 256 <0xNN> tokens/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: null,
+        normalizer: { type: 'Lowercase' },
+        decoder: { type: 'Metaspace' },
+      },
+      /unsupported normalizer \{"type":"Lowercase"\}/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: null,
+        normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        decoder: { type: 'Metaspace' },
+        added_tokens: [{ id: 259, content: '<m>', normalized: true }],
+      },
+      /added_tokens\[0\].normalized = true is not supported with a normalizer/,
+    ],
     [{ ...gpt2, decoder: null }, /a ByteLevel pre_tokenizer needs a ByteLevel decoder, not null/],
     [{ ...gpt2, normalizer: { type: 'NFC' } }, /unsupported normalizer NFC/],
     [

@@ -34,9 +34,11 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer |
   const post = typeOf(json.post_processor);
   if (isObject(pre) && (pre.type === 'ByteLevel' || pre.type === 'Sequence')) {
     if (decoder !== 'ByteLevel') fail(`a ByteLevel pre_tokenizer needs a ByteLevel decoder, not ${decoder}`);
-    // Its bos/eos are for add_special_tokens, which jielong's encode never does; the file is still checked.
-    parsePostProcessor(json.post_processor);
-    return new ByteLevelBPE(vocab, merges, specialTokens, byteLevelPreTokenizer(pre));
+    return new ByteLevelBPE(vocab, merges, specialTokens, {
+      preTokenizer: byteLevelPreTokenizer(pre),
+      ignoreMerges: model.ignore_merges === true,
+      sequenceTokens: parsePostProcessor(json.post_processor),
+    });
   }
   if (pre == null && merges.length === 0 && decoder === 'Fuse') {
     if (post !== null) fail(`unsupported post_processor ${post}`);
@@ -72,7 +74,8 @@ function checkModelOptions(model: JsonObject, sentencePiece: boolean): void {
   off('continuing_subword_prefix', '');
   off('end_of_word_suffix', '');
   if (!sentencePiece) off('byte_fallback', false);
-  off('ignore_merges', false);
+  // Byte-level BPE honours ignore_merges (Llama 3 sets it); SentencePiece-style files never do.
+  off('ignore_merges', false, ...(sentencePiece ? [] : [true]));
 }
 
 function parseVocab(vocab: unknown): Map<string, number> {

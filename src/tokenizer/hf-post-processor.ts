@@ -2,15 +2,12 @@
 // when Hugging Face encodes with add_special_tokens; jielong's encode never does, so the post-processor
 // only says which tokens those are. ByteLevel's post-processing moves offsets, never ids.
 import { fail, isObject, type JsonObject, members } from './hf-fields.js';
+import type { ComponentJSON } from './hf-schema.js';
+import type { SequenceTokens, Tokenizer } from './tokenizer.js';
 
 /** The special tokens TemplateProcessing puts before and after a single sequence. */
-export interface SequenceTemplate {
-  bos: string | null;
-  eos: string | null;
-}
-
-export function parsePostProcessor(post: unknown): SequenceTemplate {
-  const template: SequenceTemplate = { bos: null, eos: null };
+export function parsePostProcessor(post: unknown): SequenceTokens {
+  const template: SequenceTokens = { bos: null, eos: null, addBos: false, addEos: false };
   if (post === null || post === undefined) return template;
   if (!isObject(post)) fail(`post_processor must be an object or null, got ${JSON.stringify(post)}`);
   members(post, 'processors', 'post_processor').forEach((p, i) => {
@@ -21,7 +18,7 @@ export function parsePostProcessor(post: unknown): SequenceTemplate {
   return template;
 }
 
-function parseTemplate(p: JsonObject, field: string): SequenceTemplate {
+function parseTemplate(p: JsonObject, field: string): SequenceTokens {
   const single = p.single;
   if (!Array.isArray(single)) fail(`${field}.single must be an array`);
   const at = single.findIndex((piece) => isObject(piece) && isObject(piece.Sequence));
@@ -46,8 +43,29 @@ function parseTemplate(p: JsonObject, field: string): SequenceTemplate {
       `${field}.single puts more than one token before or after the text (jielong keeps a bos and an eos)`,
     );
   }
+  const bos = at === 1 ? token(single[0], '0') : null;
+  const eos = at + 1 < single.length ? token(single[at + 1], String(at + 1)) : null;
+  return { bos, eos, addBos: bos !== null, addEos: eos !== null };
+}
+
+/** TemplateProcessing adding the tokenizer's bos/eos, or null when it adds none. */
+export function templateProcessingJSON(t: Tokenizer): ComponentJSON | null {
+  const around = [t.addBos ? t.bosId : null, t.addEos ? t.eosId : null];
+  if (around.every((id) => id === null)) return null;
+  const special = (id: number | null) =>
+    id === null ? [] : [{ SpecialToken: { id: t.idToToken(id), type_id: 0 } }];
+  const sequence = (seq: string) => [
+    ...special(around[0]),
+    { Sequence: { id: seq, type_id: 0 } },
+    ...special(around[1]),
+  ];
+  const used = around.filter((id): id is number => id !== null);
   return {
-    bos: at === 1 ? token(single[0], '0') : null,
-    eos: at + 1 < single.length ? token(single[at + 1], String(at + 1)) : null,
+    type: 'TemplateProcessing',
+    single: sequence('A'),
+    pair: [...sequence('A'), ...sequence('B')],
+    special_tokens: Object.fromEntries(
+      used.map((id) => [t.idToToken(id), { id: t.idToToken(id), ids: [id], tokens: [t.idToToken(id)] }]),
+    ),
   };
 }

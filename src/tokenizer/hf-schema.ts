@@ -77,6 +77,7 @@ export function bpeModelJSON(
   tokens: readonly string[],
   merges: readonly (readonly [string, string])[],
   unkToken: string | null,
+  ignoreMerges = false,
 ): BPEModelJSON {
   return {
     type: 'BPE',
@@ -86,7 +87,7 @@ export function bpeModelJSON(
     end_of_word_suffix: null,
     fuse_unk: false,
     byte_fallback: false,
-    ignore_merges: false,
+    ignore_merges: ignoreMerges,
     // fromEntries defines own properties, so a token named "__proto__" stays a token.
     vocab: Object.fromEntries(tokens.map((t, id) => [t, id])),
     merges: merges.map(([a, b]) => `${a} ${b}`),
@@ -105,6 +106,8 @@ export function bpeTokenizerJSON(
     unkToken: string | null;
     preTokenizer: ComponentJSON | null;
     decoder: TokenizerJSON['decoder'];
+    postProcessor?: ComponentJSON | null;
+    ignoreMerges?: boolean;
   },
 ): TokenizerJSON {
   const tokens = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.idToToken(id));
@@ -115,8 +118,8 @@ export function bpeTokenizerJSON(
     added_tokens: addedTokensJSON(tokenizer.specialTokens),
     normalizer: null,
     pre_tokenizer: parts.preTokenizer,
-    post_processor: null,
+    post_processor: parts.postProcessor ?? null,
     decoder: parts.decoder,
-    model: bpeModelJSON(tokens, parts.merges, parts.unkToken),
+    model: bpeModelJSON(tokens, parts.merges, parts.unkToken, parts.ignoreMerges),
   };
 }

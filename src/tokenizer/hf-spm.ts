@@ -42,7 +42,6 @@ export function sentencePieceFromJSON(
     }
   }
   const byteFallback = model.byte_fallback === true;
-  const { bos, eos } = parsePostProcessor(json.post_processor);
   const tokenizer = new SentencePieceBPE(
     vocab,
     { type: 'merges', merges },
@@ -51,10 +50,7 @@ export function sentencePieceFromJSON(
       spaces,
       unkToken: unk,
       fuseUnk: model.fuse_unk === true,
-      bosToken: bos,
-      eosToken: eos,
-      addBos: bos !== null,
-      addEos: eos !== null,
+      sequenceTokens: parsePostProcessor(json.post_processor),
     },
   );
   // Byte fallback needs all 256 byte tokens; a file that asks for it without them would encode otherwise.

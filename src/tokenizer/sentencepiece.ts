@@ -4,9 +4,10 @@
 // rank; a GGUF file (like SentencePiece's own model) gives each token a score, and the adjacent pair
 // whose merged token scores highest merges first.
 import type { MergePair } from './bpe.js';
+import { templateProcessingJSON } from './hf-post-processor.js';
 import { addedTokensJSON, type TokenizerJSON } from './hf-schema.js';
 import { mergePairs, type PairLookup } from './pair-merge.js';
-import { BaseTokenizer } from './tokenizer.js';
+import { BaseTokenizer, type SequenceTokens } from './tokenizer.js';
 import { describeChar, utf8 } from './utf8.js';
 
 /** Metaspace's prepend_scheme: '▁' before every segment, before the text's first only, or never. */
@@ -35,10 +36,7 @@ export interface SentencePieceOptions {
   /** Consecutive unknown characters make one unk token (Hugging Face's fuse_unk). */
   fuseUnk?: boolean;
   /** The tokens Hugging Face's post-processor (or GGUF's add_bos_token) puts around a sequence. */
-  bosToken?: string | null;
-  eosToken?: string | null;
-  addBos?: boolean;
-  addEos?: boolean;
+  sequenceTokens?: SequenceTokens;
 }
 
 export interface FromScoresOptions {
@@ -68,11 +66,6 @@ export class SentencePieceBPE extends BaseTokenizer {
   readonly fuseUnk: boolean;
   /** Whether characters without a token become byte tokens: the vocab holds all 256 of '<0x00>'..'<0xFF>'. */
   readonly byteFallback: boolean;
-  readonly bosId: number | null;
-  readonly eosId: number | null;
-  /** Whether a sequence starts with bosId when encoded for a model (addSpecialTokens); encode never adds it. */
-  readonly addBos: boolean;
-  readonly addEos: boolean;
   private readonly rule: PairRule;
   private readonly vocab: ReadonlyMap<string, number>;
   private readonly lookup: PairLookup<string>;
@@ -95,17 +88,7 @@ export class SentencePieceBPE extends BaseTokenizer {
       throw new Error(`SentencePieceBPE: unk token ${JSON.stringify(this.unkToken)} is not in the vocab`);
     }
     this.fuseUnk = options.fuseUnk ?? false;
-    const idOf = (token: string | null | undefined, what: string) => {
-      if (token === null || token === undefined) return null;
-      const id = this.tokenToId(token);
-      if (id === undefined)
-        throw new Error(`SentencePieceBPE: ${what} ${JSON.stringify(token)} is not a token`);
-      return id;
-    };
-    this.bosId = idOf(options.bosToken, 'bos token');
-    this.eosId = idOf(options.eosToken, 'eos token');
-    this.addBos = (options.addBos ?? false) && this.bosId !== null;
-    this.addEos = (options.addEos ?? false) && this.eosId !== null;
+    if (options.sequenceTokens) this.useSequenceTokens(options.sequenceTokens);
     this.byteFallback = Array.from({ length: 256 }, (_, b) => vocab.has(byteToken(b))).every(Boolean);
   }
 
@@ -163,10 +146,12 @@ export class SentencePieceBPE extends BaseTokenizer {
         specialTokens,
         spaces: { type: 'normalizer', prepend: options.addSpacePrefix ?? true },
         unkToken: unk,
-        bosToken: name(options.bos, 'bos'),
-        eosToken: name(options.eos, 'eos'),
-        addBos: options.addBos ?? true,
-        addEos: options.addEos ?? false,
+        sequenceTokens: {
+          bos: name(options.bos, 'bos'),
+          eos: name(options.eos, 'eos'),
+          addBos: options.addBos ?? true,
+          addEos: options.addEos ?? false,
+        },
       },
     );
   }
@@ -187,11 +172,6 @@ export class SentencePieceBPE extends BaseTokenizer {
       if (types[id] === TOKEN_TYPE.unused) this.unusedParts.set(merged, [left, right]);
       return { rank: -scores[id], merged };
     };
-  }
-
-  /** `ids` with the bos and eos tokens the model expects around a sequence (add_special_tokens=True). */
-  addSpecialTokens(ids: readonly number[]): number[] {
-    return [...(this.addBos ? [this.bosId!] : []), ...ids, ...(this.addEos ? [this.eosId!] : [])];
   }
 
   /** The text of the ids, with the '▁' that encode put first removed again, as Hugging Face's decoder does. */
@@ -312,7 +292,7 @@ export class SentencePieceBPE extends BaseTokenizer {
         s.type === 'Metaspace'
           ? { type: 'Metaspace', replacement: SPACE, prepend_scheme: s.prependScheme, split: s.split }
           : null,
-      post_processor: this.templateJSON(),
+      post_processor: templateProcessingJSON(this),
       decoder: {
         type: 'Sequence',
         decoders: [
@@ -334,29 +314,6 @@ export class SentencePieceBPE extends BaseTokenizer {
         vocab: Object.fromEntries(tokens.map((t, id) => [t, id])),
         merges: this.mergesForJSON().map(([a, b]) => `${a} ${b}`),
       },
-    };
-  }
-
-  /** TemplateProcessing with the bos/eos a sequence gets, or null when it gets none. */
-  private templateJSON(): TokenizerJSON['post_processor'] {
-    if (!this.addBos && !this.addEos) return null;
-    const special = (id: number) => ({ SpecialToken: { id: this.idToToken(id), type_id: 0 } });
-    const around = (seq: string) => [
-      ...(this.addBos ? [special(this.bosId!)] : []),
-      { Sequence: { id: seq, type_id: 0 } },
-      ...(this.addEos ? [special(this.eosId!)] : []),
-    ];
-    const used = [this.addBos ? this.bosId! : -1, this.addEos ? this.eosId! : -1].filter((id) => id >= 0);
-    return {
-      type: 'TemplateProcessing',
-      single: around('A'),
-      pair: [...around('A'), ...around('B')],
-      special_tokens: Object.fromEntries(
-        used.map((id) => [
-          this.idToToken(id),
-          { id: this.idToToken(id), ids: [id], tokens: [this.idToToken(id)] },
-        ]),
-      ),
     };
   }
 }

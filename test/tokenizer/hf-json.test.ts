@@ -219,7 +219,7 @@ test('loading explains what is wrong', async () => {
       /post_processor: unsupported post-processor "BertProcessing"/,
     ],
     [
-      { ...gpt2, model: { ...gpt2.model, ignore_merges: true } },
+      { ...gpt2, pre_tokenizer: { type: 'Metaspace' }, model: { ...gpt2.model, ignore_merges: true } },
       /model.ignore_merges = true is not supported/,
     ],
     [

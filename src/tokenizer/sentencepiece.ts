@@ -101,10 +101,22 @@ export class SentencePieceBPE extends BaseTokenizer {
    */
   static fromScores(
     tokens: readonly string[],
-    scores: readonly number[],
-    types: readonly number[],
+    scoreList: ArrayLike<number>,
+    typeList: ArrayLike<number>,
     options: FromScoresOptions = {},
   ): SentencePieceBPE {
+    // GGUF readers may hand over typed arrays (float32 scores, int32 types).
+    for (const [what, list] of [
+      ['tokens', tokens],
+      ['scores', scoreList],
+      ['types', typeList],
+    ] as const) {
+      if (!Array.isArray(list) && !ArrayBuffer.isView(list)) {
+        throw new Error(`SentencePieceBPE.fromScores: ${what} must be an array`);
+      }
+    }
+    const scores = Array.from(scoreList);
+    const types = Array.from(typeList);
     const n = tokens.length;
     if (scores.length !== n || types.length !== n) {
       throw new Error(

@@ -55,11 +55,17 @@ for (const [name, expected] of Object.entries(cases.tokenizers)) {
 
 test('SentencePieceBPE.fromScores (a GGUF vocabulary) encodes as SentencePiece and Hugging Face do', () => {
   const gguf = read('llama-legacy/gguf.json');
-  const tok = SentencePieceBPE.fromScores(gguf.tokens, gguf.scores, gguf.types, {
-    bos: gguf.bos,
-    eos: gguf.eos,
-    unk: gguf.unk,
-  });
+  // As a GGUF reader gives them: float32 scores, int32 types.
+  const tok = SentencePieceBPE.fromScores(
+    gguf.tokens,
+    Float32Array.from(gguf.scores),
+    Int32Array.from(gguf.types),
+    {
+      bos: gguf.bos,
+      eos: gguf.eos,
+      unk: gguf.unk,
+    },
+  );
   assert.equal(tok.bosId, 1);
   assert.equal(tok.eosId, 2);
   assert.ok(tok.addBos);

@@ -29,6 +29,11 @@ export interface ByteLevelBPEOptions {
   preTokenizer?: PreTokenizer;
   /** Hugging Face's ignore_merges (Llama 3): a word that is itself a token is that token, unmerged. */
   ignoreMerges?: boolean;
+  /**
+   * Hugging Face's NFC normalizer (Qwen 2): text between special tokens is composed first, so decode gives
+   * the NFC form of what was encoded.
+   */
+  nfc?: boolean;
   sequenceTokens?: SequenceTokens;
 }
 
@@ -41,6 +46,7 @@ export class ByteLevelBPE extends BaseTokenizer {
   readonly merges: readonly MergePair[];
   readonly preTokenizer: PreTokenizer;
   readonly ignoreMerges: boolean;
+  readonly nfc: boolean;
   private readonly ranks = new Map<number, number>();
   // By rank: the ids of the left token, the right token and the token they make.
   private readonly lefts: Int32Array;
@@ -95,6 +101,7 @@ export class ByteLevelBPE extends BaseTokenizer {
     this.merges = merges.map(([l, r]) => [l, r] as const);
     this.preTokenizer = options.preTokenizer ?? GPT2_PRE_TOKENIZER;
     this.ignoreMerges = options.ignoreMerges ?? false;
+    this.nfc = options.nfc ?? false;
     if (options.sequenceTokens) this.useSequenceTokens(options.sequenceTokens);
   }
 
@@ -137,7 +144,7 @@ export class ByteLevelBPE extends BaseTokenizer {
   }
 
   protected encodeOrdinary(text: string, _offset: number, out: number[]): void {
-    for (const word of this.preTokenizer.split(text)) {
+    for (const word of this.preTokenizer.split(this.nfc ? text.normalize('NFC') : text)) {
       for (const id of this.encodeWord(word)) out.push(id);
     }
   }
@@ -181,6 +188,7 @@ export class ByteLevelBPE extends BaseTokenizer {
       unkToken: null,
       preTokenizer: { ...this.preTokenizer.json },
       decoder: { ...BYTE_LEVEL_JSON },
+      normalizer: this.nfc ? { type: 'NFC' } : null,
       postProcessor: templateProcessingJSON(this),
       ignoreMerges: this.ignoreMerges,
     });

@@ -27,9 +27,12 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer |
   const merges = parseMerges(model.merges ?? []);
   const specialTokens = parseAddedTokens(json.added_tokens ?? []);
   if (sentencePiece) return sentencePieceFromJSON(json, model, vocab, merges, specialTokens);
-  if (typeOf(json.normalizer) !== null) fail(`unsupported normalizer ${typeOf(json.normalizer)}`);
-
   const pre = json.pre_tokenizer;
+  const normalizer = typeOf(json.normalizer);
+  // NFC (Qwen 2) only composes characters, which a byte-level tokenizer can do before pre-tokenising.
+  if (normalizer !== null && !(normalizer === 'NFC' && typeOf(pre) !== null)) {
+    fail(`unsupported normalizer ${normalizer}`);
+  }
   const decoder = typeOf(json.decoder);
   const post = typeOf(json.post_processor);
   if (isObject(pre) && (pre.type === 'ByteLevel' || pre.type === 'Sequence')) {
@@ -37,6 +40,7 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer |
     return new ByteLevelBPE(vocab, merges, specialTokens, {
       preTokenizer: byteLevelPreTokenizer(pre),
       ignoreMerges: model.ignore_merges === true,
+      nfc: normalizer === 'NFC',
       sequenceTokens: parsePostProcessor(json.post_processor),
     });
   }

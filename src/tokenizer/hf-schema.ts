@@ -106,6 +106,7 @@ export function bpeTokenizerJSON(
     unkToken: string | null;
     preTokenizer: ComponentJSON | null;
     decoder: TokenizerJSON['decoder'];
+    normalizer?: ComponentJSON | null;
     postProcessor?: ComponentJSON | null;
     ignoreMerges?: boolean;
   },
@@ -116,7 +117,7 @@ export function bpeTokenizerJSON(
     truncation: null,
     padding: null,
     added_tokens: addedTokensJSON(tokenizer.specialTokens),
-    normalizer: null,
+    normalizer: parts.normalizer ?? null,
     pre_tokenizer: parts.preTokenizer,
     post_processor: parts.postProcessor ?? null,
     decoder: parts.decoder,

@@ -259,7 +259,7 @@ test('loading explains what is wrong', async () => {
       /added_tokens\[0\].normalized = true is not supported with a normalizer/,
     ],
     [{ ...gpt2, decoder: null }, /a ByteLevel pre_tokenizer needs a ByteLevel decoder, not null/],
-    [{ ...gpt2, normalizer: { type: 'NFC' } }, /unsupported normalizer NFC/],
+    [{ ...gpt2, normalizer: { type: 'Lowercase' } }, /unsupported normalizer Lowercase/],
     [
       { ...gpt2, added_tokens: [{ id: 259, content: '<m>', lstrip: true }] },
       /added token "<m>": lstrip is not supported/,

@@ -121,6 +121,15 @@ test('a hand-written GPT-2 style tokenizer.json loads, with merges as strings or
   }
 });
 
+test('ignore_merges (Llama 3): a word that is a token is taken whole', () => {
+  const json = handWrittenGPT2(['l o', 'h e', 'l l']) as { model: { vocab: Record<string, number> } };
+  json.model.vocab.hello = 260;
+  assert.deepEqual(tokenizerFromJSON(json).encode('hello'), [257, 108, 256]);
+  const ignoring = tokenizerFromJSON({ ...json, model: { ...json.model, ignore_merges: true } });
+  assert.deepEqual(ignoring.encode('hello hello'), [260, 32, 257, 108, 256]); // 'Ġhello' is no token
+  assert.equal(ignoring.toJSON().model.ignore_merges, true);
+});
+
 test('a hand-written character tokenizer.json loads', () => {
   const tok = tokenizerFromJSON({
     added_tokens: [{ id: 3, content: '<unk>', special: true }],

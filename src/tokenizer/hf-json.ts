@@ -41,7 +41,7 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer |
       preTokenizer: byteLevelPreTokenizer(pre),
       ignoreMerges: model.ignore_merges === true,
       nfc: normalizer === 'NFC',
-      sequenceTokens: parsePostProcessor(json.post_processor),
+      sequenceTokens: parsePostProcessor(json.post_processor, (t) => specialTokens.get(t) ?? vocab.get(t)),
     });
   }
   if (pre == null && merges.length === 0 && decoder === 'Fuse') {

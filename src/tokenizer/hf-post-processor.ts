@@ -5,20 +5,30 @@ import { fail, isObject, type JsonObject, members } from './hf-fields.js';
 import type { ComponentJSON } from './hf-schema.js';
 import type { SequenceTokens, Tokenizer } from './tokenizer.js';
 
-/** The special tokens TemplateProcessing puts before and after a single sequence. */
-export function parsePostProcessor(post: unknown): SequenceTokens {
+/**
+ * The special tokens TemplateProcessing puts before and after a single sequence. Hugging Face adds the ids
+ * the template lists, so they must be the ids `idOf` gives those tokens.
+ */
+export function parsePostProcessor(
+  post: unknown,
+  idOf: (token: string) => number | undefined,
+): SequenceTokens {
   const template: SequenceTokens = { bos: null, eos: null, addBos: false, addEos: false };
   if (post === null || post === undefined) return template;
   if (!isObject(post)) fail(`post_processor must be an object or null, got ${JSON.stringify(post)}`);
   members(post, 'processors', 'post_processor').forEach((p, i) => {
     const field = post.type === 'Sequence' ? `post_processor.processors[${i}]` : 'post_processor';
-    if (p.type === 'TemplateProcessing') Object.assign(template, parseTemplate(p, field));
+    if (p.type === 'TemplateProcessing') Object.assign(template, parseTemplate(p, field, idOf));
     else if (p.type !== 'ByteLevel') fail(`${field}: unsupported post-processor ${JSON.stringify(p.type)}`);
   });
   return template;
 }
 
-function parseTemplate(p: JsonObject, field: string): SequenceTokens {
+function parseTemplate(
+  p: JsonObject,
+  field: string,
+  idOf: (token: string) => number | undefined,
+): SequenceTokens {
   const single = p.single;
   if (!Array.isArray(single)) fail(`${field}.single must be an array`);
   const at = single.findIndex((piece) => isObject(piece) && isObject(piece.Sequence));
@@ -36,7 +46,14 @@ function parseTemplate(p: JsonObject, field: string): SequenceTokens {
         `${field}.single[${where}] must be one special token listed in special_tokens, got ${JSON.stringify(piece)}`,
       );
     }
-    return known.tokens[0] as string;
+    const name = known.tokens[0] as string;
+    if (!Array.isArray(known.ids) || known.ids.length !== 1 || known.ids[0] !== idOf(name)) {
+      fail(
+        `${field}.special_tokens[${JSON.stringify(special)}].ids is ${JSON.stringify(known.ids)} but ` +
+          `${JSON.stringify(name)} is id ${idOf(name)}`,
+      );
+    }
+    return name;
   };
   if (at > 1 || single.length - at > 2) {
     fail(

@@ -50,7 +50,7 @@ export function sentencePieceFromJSON(
       spaces,
       unkToken: unk,
       fuseUnk: model.fuse_unk === true,
-      sequenceTokens: parsePostProcessor(json.post_processor),
+      sequenceTokens: parsePostProcessor(json.post_processor, (t) => specialTokens.get(t) ?? vocab.get(t)),
     },
   );
   // Byte fallback needs all 256 byte tokens; a file that asks for it without them would encode otherwise.

@@ -224,6 +224,17 @@ test('loading explains what is wrong', async () => {
       /pre_tokenizer.pretokenizers\[0\].behavior "Removed" is not supported/,
     ],
     [
+      {
+        ...gpt2,
+        post_processor: {
+          type: 'TemplateProcessing',
+          single: [{ SpecialToken: { id: 'e' } }, { Sequence: { id: 'A' } }],
+          special_tokens: { e: { id: 'e', ids: [7], tokens: ['<|endoftext|>'] } },
+        },
+      },
+      /post_processor.special_tokens\["e"\].ids is \[7\] but "<\|endoftext\|>" is id 259/,
+    ],
+    [
       { ...gpt2, post_processor: { type: 'BertProcessing' } },
       /post_processor: unsupported post-processor "BertProcessing"/,
     ],

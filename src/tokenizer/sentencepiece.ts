@@ -35,6 +35,8 @@ export interface SentencePieceOptions {
   unkToken?: string | null;
   /** Consecutive unknown characters make one unk token (Hugging Face's fuse_unk). */
   fuseUnk?: boolean;
+  /** A character without a token becomes its bytes' tokens '<0xNN>' when all are in the vocab (default true). */
+  byteFallback?: boolean;
   /** The tokens Hugging Face's post-processor (or GGUF's add_bos_token) puts around a sequence. */
   sequenceTokens?: SequenceTokens;
 }
@@ -64,7 +66,6 @@ export class SentencePieceBPE extends BaseTokenizer {
   readonly spaces: SpaceHandling;
   readonly unkToken: string | null;
   readonly fuseUnk: boolean;
-  /** Whether characters without a token become byte tokens: the vocab holds all 256 of '<0x00>'..'<0xFF>'. */
   readonly byteFallback: boolean;
   private readonly rule: PairRule;
   private readonly vocab: ReadonlyMap<string, number>;
@@ -89,7 +90,7 @@ export class SentencePieceBPE extends BaseTokenizer {
     }
     this.fuseUnk = options.fuseUnk ?? false;
     if (options.sequenceTokens) this.useSequenceTokens(options.sequenceTokens);
-    this.byteFallback = Array.from({ length: 256 }, (_, b) => vocab.has(byteToken(b))).every(Boolean);
+    this.byteFallback = options.byteFallback ?? true;
   }
 
   /**
@@ -210,22 +211,27 @@ export class SentencePieceBPE extends BaseTokenizer {
     }
   }
 
-  /** Hugging Face's BPE: characters without a token become byte tokens (or unk) before merging. */
+  /**
+   * Hugging Face's BPE: characters without a token become byte tokens (or unk) before merging. As there,
+   * an unk is held back until a character with a token of its own comes or the word ends, so byte tokens
+   * can come before it and, with fuse_unk, one unk stands for every unknown character in between.
+   */
   private encodeRanked(word: string, offset: number, out: number[]): void {
     const symbols: string[] = [];
-    let lastUnk = false;
+    let heldUnk: string | null = null;
     for (const ch of word) {
+      const bytes = this.vocab.has(ch) ? undefined : this.byteTokens(ch);
       if (this.vocab.has(ch)) {
+        if (heldUnk !== null) symbols.push(heldUnk);
+        heldUnk = null;
         symbols.push(ch);
-        lastUnk = false;
-      } else if (this.byteFallback) {
-        for (const b of utf8(ch)) symbols.push(byteToken(b));
-        lastUnk = false;
-      } else {
-        if (!(this.fuseUnk && lastUnk)) symbols.push(this.unk(ch, offset));
-        lastUnk = true;
+      } else if (bytes) symbols.push(...bytes);
+      else {
+        if (heldUnk !== null && !this.fuseUnk) symbols.push(heldUnk);
+        heldUnk = this.unk(ch, offset);
       }
     }
+    if (heldUnk !== null) symbols.push(heldUnk);
     for (const symbol of mergePairs(symbols, this.lookup)) out.push(this.tokenToId(symbol)!);
   }
 
@@ -239,11 +245,19 @@ export class SentencePieceBPE extends BaseTokenizer {
         return;
       }
       const id = this.vocab.get(piece);
+      const bytes = id === undefined ? this.byteTokens(piece) : undefined;
       if (id !== undefined) out.push(id);
-      else if (this.byteFallback) for (const b of utf8(piece)) out.push(this.vocab.get(byteToken(b))!);
+      else if (bytes) for (const t of bytes) out.push(this.vocab.get(t)!);
       else out.push(this.tokenToId(this.unk(piece, offset))!);
     };
     for (const piece of mergePairs(Array.from(word), this.lookup)) emit(piece);
+  }
+
+  /** The byte tokens spelling `text`, or undefined without byte fallback or when one is not in the vocab. */
+  private byteTokens(text: string): string[] | undefined {
+    if (!this.byteFallback) return undefined;
+    const tokens = Array.from(utf8(text), byteToken);
+    return tokens.every((t) => this.vocab.has(t)) ? tokens : undefined;
   }
 
   private unk(ch: string, offset: number): string {

@@ -255,9 +255,9 @@ test('loading explains what is wrong', async () => {
         ...gpt2,
         pre_tokenizer: { type: 'Metaspace' },
         decoder: { type: 'Metaspace' },
-        model: { ...gpt2.model, byte_fallback: true },
+        model: { ...gpt2.model, byte_fallback: 'yes' },
       },
-      /model.byte_fallback is true but the vocab lacks the 256 <0xNN> tokens/,
+      /model.byte_fallback must be true or false, got "yes"/,
     ],
     [
       {

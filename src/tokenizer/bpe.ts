@@ -1,10 +1,12 @@
 // GPT-2 style byte-level BPE: text is split by GPT-2's regex, each piece becomes UTF-8 bytes spelled in
 // the byte-to-unicode alphabet, and merges are applied lowest rank first until none applies.
 import { learnMerges } from './bpe-train.js';
-import { BYTE_TO_UNICODE, byteLevelToBytes, GPT2_SPLIT_PATTERN } from './byte-level.js';
+import { BYTE_TO_UNICODE, byteLevelToBytes, bytesToByteLevel, GPT2_SPLIT_PATTERN } from './byte-level.js';
+import { templateProcessingJSON } from './hf-post-processor.js';
+import { GPT2_PRE_TOKENIZER, type PreTokenizer } from './hf-pre-tokenizer.js';
 import { BYTE_LEVEL_JSON, bpeTokenizerJSON, type TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens, specialTokenPattern, splitOnSpecialTokens } from './special-tokens.js';
-import { BaseTokenizer } from './tokenizer.js';
+import { BaseTokenizer, type SequenceTokens } from './tokenizer.js';
 import { checkWellFormed, utf8 } from './utf8.js';
 
 /** A merge rule: two byte-level tokens whose concatenation is also in the vocab. */
@@ -22,6 +24,19 @@ export interface BPETrainOptions {
 
 // Pair keys as in training: a * PAIR_BASE + b.
 const PAIR_BASE = 2 ** 21;
+export interface ByteLevelBPEOptions {
+  /** Cuts text into the words merges stay within; default GPT-2's regex. */
+  preTokenizer?: PreTokenizer;
+  /** Hugging Face's ignore_merges (Llama 3): a word that is itself a token is that token, unmerged. */
+  ignoreMerges?: boolean;
+  /**
+   * Hugging Face's NFC normalizer (Qwen 2): text between special tokens is composed first, so decode gives
+   * the NFC form of what was encoded.
+   */
+  nfc?: boolean;
+  sequenceTokens?: SequenceTokens;
+}
+
 // Pre-token words repeat (Zipf), so encoding caches them; the cap bounds memory on huge corpora.
 const CACHE_LIMIT = 1 << 16;
 
@@ -29,6 +44,9 @@ export class ByteLevelBPE extends BaseTokenizer {
   readonly kind = 'bpe' as const;
   /** Merge rules by rank (rank 0 is applied first). */
   readonly merges: readonly MergePair[];
+  readonly preTokenizer: PreTokenizer;
+  readonly ignoreMerges: boolean;
+  readonly nfc: boolean;
   private readonly ranks = new Map<number, number>();
   // By rank: the ids of the left token, the right token and the token they make.
   private readonly lefts: Int32Array;
@@ -45,6 +63,7 @@ export class ByteLevelBPE extends BaseTokenizer {
     vocab: ReadonlyMap<string, number>,
     merges: readonly MergePair[],
     specialTokens: ReadonlyMap<string, number> = new Map(),
+    options: ByteLevelBPEOptions = {},
   ) {
     super('ByteLevelBPE', vocab, specialTokens, (token) => {
       try {
@@ -80,6 +99,10 @@ export class ByteLevelBPE extends BaseTokenizer {
       this.mergedIds[rank] = c;
     });
     this.merges = merges.map(([l, r]) => [l, r] as const);
+    this.preTokenizer = options.preTokenizer ?? GPT2_PRE_TOKENIZER;
+    this.ignoreMerges = options.ignoreMerges ?? false;
+    this.nfc = options.nfc ?? false;
+    if (options.sequenceTokens) this.useSequenceTokens(options.sequenceTokens);
   }
 
   /**
@@ -121,7 +144,7 @@ export class ByteLevelBPE extends BaseTokenizer {
   }
 
   protected encodeOrdinary(text: string, _offset: number, out: number[]): void {
-    for (const [word] of text.matchAll(GPT2_SPLIT_PATTERN)) {
+    for (const word of this.preTokenizer.split(this.nfc ? text.normalize('NFC') : text)) {
       for (const id of this.encodeWord(word)) out.push(id);
     }
   }
@@ -129,6 +152,11 @@ export class ByteLevelBPE extends BaseTokenizer {
   private encodeWord(word: string): readonly number[] {
     const cached = this.cache.get(word);
     if (cached) return cached;
+    if (this.ignoreMerges) {
+      const spelled = bytesToByteLevel(utf8(word));
+      const id = this.specialTokens.has(spelled) ? undefined : this.tokenToId(spelled);
+      if (id !== undefined) return [id];
+    }
     let symbols = Array.from(utf8(word), (b) => this.byteIds[b]);
     while (symbols.length > 1) {
       let best = -1;
@@ -158,8 +186,11 @@ export class ByteLevelBPE extends BaseTokenizer {
     return bpeTokenizerJSON(this, {
       merges: this.merges,
       unkToken: null,
-      preTokenizer: { ...BYTE_LEVEL_JSON },
+      preTokenizer: { ...this.preTokenizer.json },
       decoder: { ...BYTE_LEVEL_JSON },
+      normalizer: this.nfc ? { type: 'NFC' } : null,
+      postProcessor: templateProcessingJSON(this),
+      ignoreMerges: this.ignoreMerges,
     });
   }
 }

@@ -1,29 +1,18 @@
-// Reading Hugging Face tokenizer.json objects. Two shapes are understood, the two jielong writes:
-// byte-level BPE (ByteLevel pre-tokenizer and decoder, as GPT-2's file) and characters (a BPE model with
-// no merges, no pre-tokenizer, a Fuse decoder). Anything else is refused by name rather than loaded into
-// a tokenizer that would encode differently from Hugging Face's.
+// Reading Hugging Face tokenizer.json objects. Three shapes are understood: byte-level BPE (GPT-2's file,
+// and the Split/Digits-then-ByteLevel pre-tokenizers of Llama 3, Qwen and SmolLM), SentencePiece-style BPE
+// (Llama 2, Mistral; see hf-spm.ts) and characters (a BPE model with no merges, no pre-tokenizer, a Fuse
+// decoder, as jielong writes). Anything else is refused by name rather than loaded into a tokenizer that
+// would encode differently from Hugging Face's.
 import { ByteLevelBPE, type MergePair } from './bpe.js';
 import { CharTokenizer } from './char.js';
+import { fail, isObject, type JsonObject, typeOf } from './hf-fields.js';
+import { parsePostProcessor } from './hf-post-processor.js';
+import { byteLevelPreTokenizer } from './hf-pre-tokenizer.js';
+import { isSentencePieceJSON, sentencePieceFromJSON } from './hf-spm.js';
+import type { SentencePieceBPE } from './sentencepiece.js';
 
-type JsonObject = Record<string, unknown>;
-
-const SOURCE = 'tokenizer.json';
-
-function fail(message: string): never {
-  throw new Error(`${SOURCE}: ${message}`);
-}
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function typeOf(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  return isObject(value) && typeof value.type === 'string' ? value.type : JSON.stringify(value);
-}
-
-/** Builds the tokenizer a tokenizer.json object describes (jielong's own, or a GPT-2 style one). */
-export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer {
+/** Builds the tokenizer a tokenizer.json object describes (jielong's own, or one Hugging Face wrote). */
+export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer | SentencePieceBPE {
   if (!isObject(json)) fail('expected a JSON object');
   const model = json.model;
   if (!isObject(model)) fail('has no "model" object');
@@ -32,21 +21,28 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer {
   if (modelType !== 'BPE') {
     fail(`unsupported model type ${JSON.stringify(modelType)} (jielong reads BPE models)`);
   }
-  if (typeOf(json.normalizer) !== null) fail(`unsupported normalizer ${typeOf(json.normalizer)}`);
-  checkModelOptions(model);
+  const sentencePiece = isSentencePieceJSON(json);
+  checkModelOptions(model, sentencePiece);
   const vocab = parseVocab(model.vocab);
   const merges = parseMerges(model.merges ?? []);
   const specialTokens = parseAddedTokens(json.added_tokens ?? []);
-
+  if (sentencePiece) return sentencePieceFromJSON(json, model, vocab, merges, specialTokens);
   const pre = json.pre_tokenizer;
+  const normalizer = typeOf(json.normalizer);
+  // NFC (Qwen 2) only composes characters, which a byte-level tokenizer can do before pre-tokenising.
+  if (normalizer !== null && !(normalizer === 'NFC' && typeOf(pre) !== null)) {
+    fail(`unsupported normalizer ${normalizer}`);
+  }
   const decoder = typeOf(json.decoder);
   const post = typeOf(json.post_processor);
-  if (isObject(pre) && pre.type === 'ByteLevel') {
-    if (pre.add_prefix_space === true) fail('pre_tokenizer ByteLevel with add_prefix_space is not supported');
-    if (pre.use_regex === false) fail('pre_tokenizer ByteLevel without use_regex is not supported');
+  if (isObject(pre) && (pre.type === 'ByteLevel' || pre.type === 'Sequence')) {
     if (decoder !== 'ByteLevel') fail(`a ByteLevel pre_tokenizer needs a ByteLevel decoder, not ${decoder}`);
-    if (post !== null && post !== 'ByteLevel') fail(`unsupported post_processor ${post}`);
-    return new ByteLevelBPE(vocab, merges, specialTokens);
+    return new ByteLevelBPE(vocab, merges, specialTokens, {
+      preTokenizer: byteLevelPreTokenizer(pre),
+      ignoreMerges: model.ignore_merges === true,
+      nfc: normalizer === 'NFC',
+      sequenceTokens: parsePostProcessor(json.post_processor, (t) => specialTokens.get(t) ?? vocab.get(t)),
+    });
   }
   if (pre == null && merges.length === 0 && decoder === 'Fuse') {
     if (post !== null) fail(`unsupported post_processor ${post}`);
@@ -64,12 +60,14 @@ export function tokenizerFromJSON(json: unknown): ByteLevelBPE | CharTokenizer {
   }
   fail(
     `unsupported tokenizer: pre_tokenizer ${typeOf(pre)}, decoder ${decoder}, ${merges.length} merges ` +
-      '(jielong reads byte-level BPE: ByteLevel pre_tokenizer and decoder; and characters: no ' +
-      'pre_tokenizer, no merges, a Fuse decoder)',
+      '(jielong reads byte-level BPE: a ByteLevel pre_tokenizer and decoder; SentencePiece-style BPE: a ' +
+      'Metaspace pre_tokenizer or a normalizer putting "▁" for spaces; and characters: no pre_tokenizer, ' +
+      'no merges, a Fuse decoder)',
   );
 }
 
-function checkModelOptions(model: JsonObject): void {
+/** Options that would change the ids; SentencePiece-style files may use byte fallback. */
+function checkModelOptions(model: JsonObject, sentencePiece: boolean): void {
   const off = (key: string, ...allowed: unknown[]) => {
     const v = model[key];
     if (v !== undefined && v !== null && !allowed.includes(v)) {
@@ -79,8 +77,9 @@ function checkModelOptions(model: JsonObject): void {
   off('dropout', 0);
   off('continuing_subword_prefix', '');
   off('end_of_word_suffix', '');
-  off('byte_fallback', false);
-  off('ignore_merges', false);
+  if (!sentencePiece) off('byte_fallback', false);
+  // Byte-level BPE honours ignore_merges (Llama 3 sets it); SentencePiece-style files never do.
+  off('ignore_merges', false, ...(sentencePiece ? [] : [true]));
 }
 
 function parseVocab(vocab: unknown): Map<string, number> {

@@ -32,15 +32,21 @@ export interface BPEModelJSON {
   merges: string[];
 }
 
+/** A normalizer, pre-tokenizer, post-processor or decoder: its type and Hugging Face's fields for it. */
+export interface ComponentJSON {
+  type: string;
+  [field: string]: unknown;
+}
+
 export interface TokenizerJSON {
   version: '1.0';
   truncation: null;
   padding: null;
   added_tokens: AddedTokenJSON[];
-  normalizer: null;
-  pre_tokenizer: ByteLevelJSON | null;
-  post_processor: null;
-  decoder: ByteLevelJSON | { type: 'Fuse' };
+  normalizer: ComponentJSON | null;
+  pre_tokenizer: ComponentJSON | null;
+  post_processor: ComponentJSON | null;
+  decoder: ComponentJSON;
   model: BPEModelJSON;
 }
 
@@ -71,6 +77,7 @@ export function bpeModelJSON(
   tokens: readonly string[],
   merges: readonly (readonly [string, string])[],
   unkToken: string | null,
+  ignoreMerges = false,
 ): BPEModelJSON {
   return {
     type: 'BPE',
@@ -80,7 +87,7 @@ export function bpeModelJSON(
     end_of_word_suffix: null,
     fuse_unk: false,
     byte_fallback: false,
-    ignore_merges: false,
+    ignore_merges: ignoreMerges,
     // fromEntries defines own properties, so a token named "__proto__" stays a token.
     vocab: Object.fromEntries(tokens.map((t, id) => [t, id])),
     merges: merges.map(([a, b]) => `${a} ${b}`),
@@ -97,8 +104,11 @@ export function bpeTokenizerJSON(
   parts: {
     merges: readonly (readonly [string, string])[];
     unkToken: string | null;
-    preTokenizer: ByteLevelJSON | null;
+    preTokenizer: ComponentJSON | null;
     decoder: TokenizerJSON['decoder'];
+    normalizer?: ComponentJSON | null;
+    postProcessor?: ComponentJSON | null;
+    ignoreMerges?: boolean;
   },
 ): TokenizerJSON {
   const tokens = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.idToToken(id));
@@ -107,10 +117,10 @@ export function bpeTokenizerJSON(
     truncation: null,
     padding: null,
     added_tokens: addedTokensJSON(tokenizer.specialTokens),
-    normalizer: null,
+    normalizer: parts.normalizer ?? null,
     pre_tokenizer: parts.preTokenizer,
-    post_processor: null,
+    post_processor: parts.postProcessor ?? null,
     decoder: parts.decoder,
-    model: bpeModelJSON(tokens, parts.merges, parts.unkToken),
+    model: bpeModelJSON(tokens, parts.merges, parts.unkToken, parts.ignoreMerges),
   };
 }

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../io/index.js';
 import type { ByteLevelBPE } from './bpe.js';
 import type { CharTokenizer } from './char.js';
 import { tokenizerFromJSON } from './hf-json.js';
+import type { SentencePieceBPE } from './sentencepiece.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** Writes the tokenizer as a Hugging Face tokenizer.json file. */
@@ -12,7 +13,7 @@ export async function saveTokenizer(tokenizer: Tokenizer, path: string): Promise
 }
 
 /** Reads a tokenizer.json file; errors name the file and what is wrong in it. */
-export async function loadTokenizer(path: string): Promise<ByteLevelBPE | CharTokenizer> {
+export async function loadTokenizer(path: string): Promise<ByteLevelBPE | CharTokenizer | SentencePieceBPE> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -4,11 +4,24 @@ import type { TokenizerJSON } from './hf-schema.js';
 import { checkSpecialTokens, specialTokenPattern, splitOnSpecialTokens } from './special-tokens.js';
 import { checkWellFormed, utf8, utf8Decoder } from './utf8.js';
 
-export type TokenizerKind = 'bpe' | 'char';
+export type TokenizerKind = 'bpe' | 'char' | 'spm';
 
 export interface EncodeOptions {
   /** Special-token strings in the text become their ids (default true); when false they are plain text. */
   allowSpecial?: boolean;
+}
+
+/**
+ * The special tokens a model expects around a sequence (Llama's '<s>' first): Hugging Face's post_processor
+ * (TemplateProcessing) adds them when it encodes with add_special_tokens, GGUF says add_bos_token. jielong's
+ * encode never adds them, so the same ids come out of every tokenizer for the same text; addSpecialTokens
+ * does, for feeding a model.
+ */
+export interface SequenceTokens {
+  bos: string | null;
+  eos: string | null;
+  addBos: boolean;
+  addEos: boolean;
 }
 
 export interface Tokenizer {
@@ -24,6 +37,13 @@ export interface Tokenizer {
   /** The token as its vocabulary spells it ('Ġthe' for byte-level BPE). */
   idToToken(id: number): string;
   tokenToId(token: string): number | undefined;
+  readonly bosId: number | null;
+  readonly eosId: number | null;
+  /** Whether addSpecialTokens puts bosId first (and eosId last). */
+  readonly addBos: boolean;
+  readonly addEos: boolean;
+  /** `ids` with the bos and eos the model expects around a sequence (add_special_tokens=True). */
+  addSpecialTokens(ids: readonly number[]): number[];
   /** A Hugging Face tokenizer.json object. */
   toJSON(): TokenizerJSON;
 }
@@ -37,6 +57,12 @@ export abstract class BaseTokenizer implements Tokenizer {
   private readonly bytes: Uint8Array[] = [];
   private readonly ids = new Map<string, number>();
   private readonly specialPattern: RegExp | null;
+  private sequence = {
+    bosId: null as number | null,
+    eosId: null as number | null,
+    addBos: false,
+    addEos: false,
+  };
 
   /**
    * `vocab` maps ordinary tokens to ids and `specialTokens` special-token strings to ids; a special
@@ -90,6 +116,41 @@ export abstract class BaseTokenizer implements Tokenizer {
 
   get vocabSize(): number {
     return this.tokens.length;
+  }
+
+  get bosId(): number | null {
+    return this.sequence.bosId;
+  }
+
+  get eosId(): number | null {
+    return this.sequence.eosId;
+  }
+
+  get addBos(): boolean {
+    return this.sequence.addBos;
+  }
+
+  get addEos(): boolean {
+    return this.sequence.addEos;
+  }
+
+  /** Sets the sequence tokens once the vocabulary is in place; each must be a token. */
+  protected useSequenceTokens({ bos, eos, addBos, addEos }: SequenceTokens): void {
+    const idOf = (token: string | null, what: string) => {
+      if (token === null) return null;
+      const id = this.ids.get(token);
+      if (id === undefined)
+        throw new Error(`${this.label}: ${what} token ${JSON.stringify(token)} is not a token`);
+      return id;
+    };
+    const bosId = idOf(bos, 'bos');
+    const eosId = idOf(eos, 'eos');
+    this.sequence = { bosId, eosId, addBos: addBos && bosId !== null, addEos: addEos && eosId !== null };
+  }
+
+  addSpecialTokens(ids: readonly number[]): number[] {
+    const { bosId, eosId, addBos, addEos } = this.sequence;
+    return [...(addBos ? [bosId!] : []), ...ids, ...(addEos ? [eosId!] : [])];
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {

@@ -121,6 +121,15 @@ test('a hand-written GPT-2 style tokenizer.json loads, with merges as strings or
   }
 });
 
+test('ignore_merges (Llama 3): a word that is a token is taken whole', () => {
+  const json = handWrittenGPT2(['l o', 'h e', 'l l']) as { model: { vocab: Record<string, number> } };
+  json.model.vocab.hello = 260;
+  assert.deepEqual(tokenizerFromJSON(json).encode('hello'), [257, 108, 256]);
+  const ignoring = tokenizerFromJSON({ ...json, model: { ...json.model, ignore_merges: true } });
+  assert.deepEqual(ignoring.encode('hello hello'), [260, 32, 257, 108, 256]); // 'Ġhello' is no token
+  assert.equal(ignoring.toJSON().model.ignore_merges, true);
+});
+
 test('a hand-written character tokenizer.json loads', () => {
   const tok = tokenizerFromJSON({
     added_tokens: [{ id: 3, content: '<unk>', special: true }],
@@ -176,9 +185,101 @@ test('loading explains what is wrong', async () => {
       { ...gpt2, model: { ...gpt2.model, byte_fallback: true } },
       /model.byte_fallback = true is not supported/,
     ],
-    [{ ...gpt2, pre_tokenizer: { type: 'Metaspace' } }, /unsupported tokenizer: pre_tokenizer Metaspace/],
+    [{ ...gpt2, pre_tokenizer: { type: 'Metaspace' } }, /decoder: unsupported decoder .*SentencePiece-style/],
+    [
+      { ...gpt2, pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'Whitespace' }] } },
+      /pre_tokenizer.pretokenizers\[0\]: unsupported pre-tokenizer "Whitespace"/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Sequence', pretokenizers: [{ type: 'ByteLevel' }, { type: 'Digits' }] },
+      },
+      /pre_tokenizer.pretokenizers\[0\]: ByteLevel must be the last/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { Regex: 'a++' }, behavior: 'Isolated' },
+            { type: 'ByteLevel' },
+          ],
+        },
+      },
+      /pre_tokenizer.pretokenizers\[0\].pattern.Regex "a\+\+" is not a regex jielong can run/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: {
+          type: 'Sequence',
+          pretokenizers: [
+            { type: 'Split', pattern: { String: ' ' }, behavior: 'Removed' },
+            { type: 'ByteLevel' },
+          ],
+        },
+      },
+      /pre_tokenizer.pretokenizers\[0\].behavior "Removed" is not supported/,
+    ],
+    [
+      {
+        ...gpt2,
+        post_processor: {
+          type: 'TemplateProcessing',
+          single: [{ SpecialToken: { id: 'e' } }, { Sequence: { id: 'A' } }],
+          special_tokens: { e: { id: 'e', ids: [7], tokens: ['<|endoftext|>'] } },
+        },
+      },
+      /post_processor.special_tokens\["e"\].ids is \[7\] but "<\|endoftext\|>" is id 259/,
+    ],
+    [
+      { ...gpt2, post_processor: { type: 'BertProcessing' } },
+      /post_processor: unsupported post-processor "BertProcessing"/,
+    ],
+    [
+      { ...gpt2, pre_tokenizer: { type: 'Metaspace' }, model: { ...gpt2.model, ignore_merges: true } },
+      /model.ignore_merges = true is not supported/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Metaspace', prepend_scheme: 'sometimes' },
+        decoder: { type: 'Metaspace' },
+      },
+      /pre_tokenizer.prepend_scheme must be "always", "first" or "never", got "sometimes"/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: { type: 'Metaspace' },
+        decoder: { type: 'Metaspace' },
+        model: { ...gpt2.model, byte_fallback: 'yes' },
+      },
+      /model.byte_fallback must be true or false, got "yes"/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: null,
+        normalizer: { type: 'Lowercase' },
+        decoder: { type: 'Metaspace' },
+      },
+      /unsupported normalizer \{"type":"Lowercase"\}/,
+    ],
+    [
+      {
+        ...gpt2,
+        pre_tokenizer: null,
+        normalizer: { type: 'Replace', pattern: { String: ' ' }, content: '▁' },
+        decoder: { type: 'Metaspace' },
+        added_tokens: [{ id: 259, content: '<m>', normalized: true }],
+      },
+      /added_tokens\[0\].normalized = true is not supported with a normalizer/,
+    ],
     [{ ...gpt2, decoder: null }, /a ByteLevel pre_tokenizer needs a ByteLevel decoder, not null/],
-    [{ ...gpt2, normalizer: { type: 'NFC' } }, /unsupported normalizer NFC/],
+    [{ ...gpt2, normalizer: { type: 'Lowercase' } }, /unsupported normalizer Lowercase/],
     [
       { ...gpt2, added_tokens: [{ id: 259, content: '<m>', lstrip: true }] },
       /added token "<m>": lstrip is not supported/,

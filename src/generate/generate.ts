@@ -5,6 +5,7 @@ import type { GenerationState, LanguageModel } from '../model/index.js';
 import type { HookContext } from '../nn/index.js';
 import { Generator, IntTensor, noGrad, type Tensor } from '../tensor/index.js';
 import { StreamDecoder, type Tokenizer } from '../tokenizer/index.js';
+import { promptIds } from './prompt.js';
 import { type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
 import { StopMatcher } from './stop.js';
 
@@ -70,7 +71,7 @@ export async function* generate(
 ): AsyncGenerator<GenerationStep> {
   const maxTokens = options.maxTokens ?? 200;
   const generator = options.generator ?? new Generator(options.seed ?? 0);
-  const ids = tokenizer.encode(prompt);
+  const ids = promptIds(tokenizer, prompt);
   if (ids.length === 0) throw new Error('generate: the prompt is empty (give at least one token of text)');
   const blockSize = model.config.blockSize;
   const decoder = new StreamDecoder(tokenizer);

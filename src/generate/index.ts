@@ -5,6 +5,7 @@ export {
   generate,
   generateText,
 } from './generate.js';
+export { promptIds } from './prompt.js';
 export { processLogits, type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
 export { SequenceBatch } from './sequence-batch.js';
 export { StopMatcher } from './stop.js';

@@ -1,5 +1,6 @@
 // What every route of one server shares: the model and its tokenizer and template, the engine, limits.
 import type { ChatTemplate } from '../chat/index.js';
+import { promptIds } from '../generate/index.js';
 import type { LanguageModel } from '../model/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Engine, FinishReason } from './engine.js';
@@ -82,7 +83,7 @@ export function promptList(
   const ids = items.map((x, i) =>
     checkPrompt(
       ctx,
-      typeof x === 'string' ? ctx.tokenizer.encode(x) : x,
+      typeof x === 'string' ? promptIds(ctx.tokenizer, x) : x,
       items.length > 1 ? `${param}.${i}` : param,
       room,
     ),

@@ -2,6 +2,7 @@
 export * from './backend/index.js';
 export * as data from './data/index.js';
 export * from './generate/index.js';
+export * from './interop/gguf/index.js';
 export * as io from './io/index.js';
 export * as lens from './lens/index.js';
 export * from './mixers/index.js';

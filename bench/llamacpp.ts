@@ -1,18 +1,19 @@
 // Batch-1 greedy decoding of the same model in jielong and in llama.cpp: a llama-preset model is exported
-// as GGUF (F32) and run by jielong's generate() and by llama.cpp through node-llama-cpp, on the same
-// number of threads, in alternating windows (bench/_compare.ts). Each unit is a prompt of --context
-// tokens, then --tokens greedy tokens; what is timed is the decoding after the first token (prefill
-// excluded on both sides), as tokens per second. llama.cpp keeps its KV cache in F32 here, so both sides
-// do the same arithmetic (the greedy tokens are compared and reported); its per-token cost includes
+// as GGUF and run by jielong's generate() and by llama.cpp through node-llama-cpp, on the same number of
+// threads, in alternating windows (bench/_compare.ts). Each unit is a prompt of --context tokens, then
+// --tokens greedy tokens; what is timed is the decoding after the first token (prefill excluded on both
+// sides), as tokens per second. llama.cpp runs each of --llama-types, weights:KV cache: f32:F32 does the
+// same arithmetic as jielong (float32 throughout, flash attention off; the greedy tokens are compared),
+// f16:F16 is llama.cpp's usual setting (its default KV cache and attention, half the weight bytes). Its per-token cost includes
 // node-llama-cpp's call into the native code and back, as any Node program using it pays.
 // Options: --sizes 4x128,6x384 (layers x width; heads = width / 64, at least 4) --context 16 --tokens 128
-//          --threads 1 --windows 6 --window-ms 1500
+//          --llama-types f32:F32,f16:F16 --threads 1 --windows 6 --window-ms 1500
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setNumThreads } from '../src/backend/index.js';
 import { generate } from '../src/generate/index.js';
-import { exportGGUF } from '../src/interop/gguf/index.js';
+import { exportGGUF, type GGUFDtype } from '../src/interop/gguf/index.js';
 import { LanguageModel, makeConfig } from '../src/model/index.js';
 import { Generator, randint } from '../src/tensor/index.js';
 import { BYTE_TO_UNICODE, ByteLevelBPE } from '../src/tokenizer/index.js';
@@ -50,7 +51,13 @@ async function ours(model: LanguageModel, out: number[]): Promise<number> {
 }
 
 /** llama.cpp's side: one context, its sequence cleared before each generation. */
-async function llamaCppPeer(nodeLlama: NodeLlama, path: string, threads: number, out: number[]) {
+async function llamaCppPeer(
+  nodeLlama: NodeLlama,
+  path: string,
+  kv: 'F32' | 'F16',
+  threads: number,
+  out: number[],
+) {
   const llama = await nodeLlama.getLlama({
     gpu: false,
     build: 'never',
@@ -61,8 +68,11 @@ async function llamaCppPeer(nodeLlama: NodeLlama, path: string, threads: number,
   const ctx = await model.createContext({
     contextSize: context + tokens + 1,
     threads: { ideal: threads, min: threads },
-    experimentalKvCacheKeyType: 'F32',
-    experimentalKvCacheValueType: 'F32',
+    experimentalKvCacheKeyType: kv,
+    experimentalKvCacheValueType: kv,
+    // Its CPU flash attention rounds through float16 (4e-4 in log-probability, enough to flip near
+    // ties): off where it is to do jielong's arithmetic, its default otherwise.
+    flashAttention: kv === 'F32' ? false : 'auto',
   });
   const sequence = ctx.getSequence();
   const unit = async () => {
@@ -90,10 +100,13 @@ async function llamaCppPeer(nodeLlama: NodeLlama, path: string, threads: number,
 const nodeLlama = await loadNodeLlama();
 const notes = [
   nodeLlama
-    ? 'peer: llama.cpp (node-llama-cpp, prebuilt CPU binary), F32 weights and KV cache'
+    ? 'peer: llama.cpp (node-llama-cpp, prebuilt CPU binary); jielong runs float32 throughout'
     : 'peer: none (node-llama-cpp does not load here)',
   `decode tokens/s after a ${context}-token prompt, ${tokens} greedy tokens; best window/spread`,
 ];
+const llamaTypes = option('llama-types', 'f32:F32,f16:F16')
+  .split(',')
+  .map((t) => t.split(':') as [GGUFDtype, 'F32' | 'F16']);
 const rows: Row[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'jielong-bench-llamacpp-'));
 try {
@@ -108,31 +121,28 @@ try {
       nHead: Math.max(4, width / 64),
     });
     const model = new LanguageModel(config, { seed: 0 }).eval();
-    const path = join(dir, `${size}.gguf`);
-    exportGGUF({ model, tokenizer }, path);
-    for (const threads of option('threads', '1').split(',').map(Number)) {
-      setNumThreads(threads);
-      const mine: number[] = [];
-      const theirs: number[] = [];
-      const side = nodeLlama ? await llamaCppPeer(nodeLlama, path, threads, theirs) : null;
-      try {
-        const name = `llama L${layers} d${width} h${config.nHead}`;
-        progress(`${name}, ${threads} thread(s)...`);
-        const c = await alternate(() => ours(model, mine), side?.peer ?? null, timing);
-        if (side) {
-          const first = mine.findIndex((t, i) => t !== theirs[i]);
-          progress(`  greedy tokens: ${first < 0 ? 'the same' : `differ from position ${first} on`}`);
+    const name = `llama L${layers} d${width} h${config.nHead}`;
+    for (const [dtype, kv] of llamaTypes) {
+      const path = join(dir, `${size}-${dtype}.gguf`);
+      exportGGUF({ model, tokenizer }, path, { dtype });
+      for (const threads of option('threads', '1').split(',').map(Number)) {
+        setNumThreads(threads);
+        const mine: number[] = [];
+        const theirs: number[] = [];
+        const side = nodeLlama ? await llamaCppPeer(nodeLlama, path, kv, threads, theirs) : null;
+        const label = `${name}, llama.cpp ${dtype} weights ${kv} KV`;
+        try {
+          progress(`${label}, ${threads} thread(s)...`);
+          const c = await alternate(() => ours(model, mine), side?.peer ?? null, timing);
+          if (side) {
+            const first = mine.findIndex((t, i) => t !== theirs[i]);
+            progress(`  greedy tokens: ${first < 0 ? 'the same' : `differ from position ${first} on`}`);
+          }
+          const where = { bench: 'llamacpp', case: label, metric: 'decode tokens/s', threads };
+          rows.push(compared({ ...where, peer: 'llama.cpp', peer_blas: null }, tokens - 1, c));
+        } finally {
+          await side?.close();
         }
-        const where = {
-          bench: 'llamacpp',
-          case: name,
-          metric: 'decode tokens/s',
-          threads,
-          peer: 'llama.cpp',
-        };
-        rows.push(compared({ ...where, peer_blas: null }, tokens - 1, c));
-      } finally {
-        await side?.close();
       }
     }
   }

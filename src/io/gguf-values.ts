@@ -62,10 +62,6 @@ export class MetadataReader {
     readonly source: string,
   ) {}
 
-  has(key: string): boolean {
-    return this.metadata.has(key);
-  }
-
   private fail(key: string, message: string): never {
     throw new Error(`${this.source}: metadata ${key} ${message}`);
   }

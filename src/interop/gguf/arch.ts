@@ -94,9 +94,13 @@ export function configFromMetadata(
     const theta = meta.number('llama.rope.freq_base');
     if (theta !== undefined) Object.assign(input, { ropeTheta: theta });
   }
+  let config: ModelConfig;
   try {
-    return { config: makeConfig(input), nHeadKv };
+    config = makeConfig(input);
   } catch (e) {
     throw new Error(`${meta.source}: ${(e as Error).message}`);
   }
+  // A width the preset's rule gives is left to the rule, as in a config jielong writes itself.
+  if (mlpHidden({ ...config, mlpHidden: undefined }) === config.mlpHidden) delete config.mlpHidden;
+  return { config, nHeadKv };
 }

@@ -1,5 +1,5 @@
 // Imports hostile GGUF files, seeded: a small exported llama (tokenizer, chat template, F32 and Q8_0
-// tensors) with one mutation each: truncated, bytes flipped, or a u32/u64 of the header (counts, string
+// tensors) or gpt2 (F32 and F16), in turn, with one mutation each: truncated, bytes flipped, or a u32/u64 of the header (counts, string
 // and array lengths, dims, types, offsets; the tensor infos most often) overwritten with a lie. Each must
 // import or fail with an Error that names the file, quickly, without a large allocation.
 // `npm run fuzz:gguf -- --cases 5000 --seed 1`; test/io/gguf-fuzz.test.ts runs a slice.
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ggufOf, importGGUF } from '../src/interop/gguf/index.js';
 import { readGGUFHeader, writeGGUF } from '../src/io/index.js';
-import { LanguageModel, makeConfig } from '../src/model/index.js';
+import { LanguageModel, makeConfig, type Preset } from '../src/model/index.js';
 import { Generator } from '../src/tensor/index.js';
 import { ByteLevelBPE } from '../src/tokenizer/index.js';
 
@@ -25,20 +25,20 @@ export interface GGUFFuzzReport {
   peakRss: number;
 }
 
-/** The file every case mutates, written into `dir`, and where its tensor infos lie. */
-function seedFile(dir: string): { bytes: Buffer; infos: [number, number] } {
+/** A file the cases mutate, written into `dir`, and where its tensor infos lie. */
+function seedFile(dir: string, preset: Preset): { bytes: Buffer; infos: [number, number] } {
   const tokenizer = ByteLevelBPE.train('the cat sat on the mat. '.repeat(20), {
     vocabSize: 270,
     specialTokens: ['<|endoftext|>'],
   });
   const model = new LanguageModel(
-    makeConfig({ preset: 'llama', vocabSize: 272, nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 16 }),
+    makeConfig({ preset, vocabSize: 272, nLayer: 1, nEmbd: 32, nHead: 2, blockSize: 16 }),
   );
   const { metadata, tensors } = ggufOf(
     { model, tokenizer, tokenizerConfig: { chat_template: '{{ x }}' } },
-    { dtype: 'q8_0' },
+    { dtype: preset === 'llama' ? 'q8_0' : 'f16' },
   );
-  const path = join(dir, 'seed.gguf');
+  const path = join(dir, `${preset}.gguf`);
   writeGGUF(path, metadata, tensors);
   const bytes = readFileSync(path);
   const firstInfo = bytes.indexOf(Buffer.from(tensors[0].name)) - 8;
@@ -91,11 +91,12 @@ function mutate(seed: Buffer, infos: [number, number], rng: Generator): { bytes:
 
 export function fuzzGGUF(cases: number, seed: number): GGUFFuzzReport {
   const dir = mkdtempSync(join(tmpdir(), 'jielong-fuzz-gguf-'));
-  const { bytes, infos } = seedFile(dir);
+  const seeds = [seedFile(dir, 'llama'), seedFile(dir, 'gpt2')];
   const rng = new Generator(seed);
   const report: GGUFFuzzReport = { loaded: 0, refused: 0, unnamed: [], slow: [], slowestMs: 0, peakRss: 0 };
   try {
     for (let i = 0; i < cases; i++) {
+      const { bytes, infos } = seeds[i % seeds.length];
       const { bytes: mutated, what } = mutate(bytes, infos, rng);
       const path = join(dir, `case${i}.gguf`);
       writeFileSync(path, mutated);

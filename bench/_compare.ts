@@ -1,7 +1,6 @@
 // Timing ours against a peer on a shared machine: the same work alternates between the two sides in short
 // windows (ours, theirs, ours, theirs, ...), so a burst of load from elsewhere hits both and not one. Each
 // side reports its best window (what the code can do) and its median (how much the machine let it).
-import type { TorchPeer } from './_peer.js';
 import { option } from './_report.js';
 
 /**
@@ -61,11 +60,17 @@ function summarize(seconds: number[]): Windows {
   return { best: sorted[0], median };
 }
 
+/** The other side of a comparison: PyTorch's process (bench/_peer.ts), llama.cpp, ... */
+export interface Peer {
+  /** Seconds per call of its unit over one window of at least `ms` milliseconds. */
+  window(ms: number): Promise<number>;
+}
+
 /**
  * Alternates windows of `ours` and of the peer's loaded unit (when there is a peer). Our unit is called
  * once first, as the peer's is when it loads, so neither side's first window pays for warming up.
  */
-export async function alternate(ours: Unit, peer: TorchPeer | null, o: WindowOptions): Promise<Comparison> {
+export async function alternate(ours: Unit, peer: Peer | null, o: WindowOptions): Promise<Comparison> {
   await call(ours);
   const mine: number[] = [];
   const theirs: number[] = [];

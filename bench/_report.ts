@@ -41,14 +41,15 @@ export function row(r: Omit<Row, 'ratio'>): Row {
  * best window.
  */
 export function compared(
-  r: Pick<Row, 'bench' | 'case' | 'metric' | 'threads'> & { peer_blas: string | null },
+  r: Pick<Row, 'bench' | 'case' | 'metric' | 'threads'> & { peer_blas: string | null; peer?: string },
   work: number,
   c: Comparison,
 ): Row {
+  const { peer = 'pytorch', ...rest } = r;
   return row({
-    ...r,
+    ...rest,
     ours: work / c.ours.best,
-    peer: c.theirs ? 'pytorch' : null,
+    peer: c.theirs ? peer : null,
     theirs: c.theirs ? work / c.theirs.best : null,
     spread_ours: c.ours.median / c.ours.best,
     spread_theirs: c.theirs ? c.theirs.median / c.theirs.best : null,

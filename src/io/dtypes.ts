@@ -38,7 +38,7 @@ export function swapLittleEndian(bytes: Uint8Array, elementSize: number): void {
 let halfTable: Float32Array | undefined;
 
 /** float32 value of every float16 bit pattern, built on first use (256 KB; one lookup per element). */
-function halfToFloat(): Float32Array {
+export function halfToFloat(): Float32Array {
   if (halfTable) return halfTable;
   halfTable = new Float32Array(65536);
   for (let h = 0; h < 65536; h++) {

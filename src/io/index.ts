@@ -1,5 +1,34 @@
-// The io layer's public face: crash-safe writes and the safetensors checkpoint format.
+// The io layer's public face: crash-safe writes, the safetensors checkpoint format and GGUF (llama.cpp).
 export { type FileData, recoverDirAtomic, writeDirAtomic, writeFileAtomic } from './atomic.js';
+export {
+  GGUF_DEFAULT_ALIGNMENT,
+  type GGUFHeader,
+  type GGUFTensorInfo,
+  isGGUF,
+  readGGUFHeader,
+  readGGUFTensor,
+  readGGUFTensors,
+} from './gguf.js';
+export {
+  byteSize,
+  dequantize,
+  floatToHalf,
+  GGML_TYPES,
+  type GGMLType,
+  type GGMLTypeName,
+  ggmlType,
+  quantize,
+} from './gguf-quants.js';
+export {
+  GGUF_VALUE_TYPES,
+  type GGUFMetadata,
+  type GGUFScalar,
+  type GGUFScalarType,
+  type GGUFValue,
+  gguf,
+  MetadataReader,
+} from './gguf-values.js';
+export { type GGUFTensorOut, serializeGGUF, writeGGUF } from './gguf-write.js';
 export {
   loadSafetensors,
   loadSafetensorsHeader,

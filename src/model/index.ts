@@ -7,6 +7,7 @@ export {
   type ModelConfigInput,
   makeConfig,
   migrateConfig,
+  mlpHidden,
   type Preset,
   parseConfig,
   validateConfig,

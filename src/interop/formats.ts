@@ -2,6 +2,7 @@
 // read this table, so a format is added by adding its entry.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { exportGGUF, GGUF_DTYPES, type GGUFDtype, importGGUF, isGGUF } from './gguf/index.js';
 import { exportHF, importHF } from './hf/index.js';
 import type { ImportedModel, ModelParts } from './model-parts.js';
 
@@ -9,7 +10,9 @@ export interface ModelFormat {
   /** What the user types after --format. */
   name: string;
   summary: string;
-  export(parts: ModelParts, path: string): void;
+  /** The number types its export writes, the default first (--dtype). */
+  dtypes: readonly string[];
+  export(parts: ModelParts, path: string, dtype: string): void;
   import(path: string): ImportedModel;
   /** Whether `path` looks like this format (import without --format); cheap, and never throws. */
   detect(path: string): boolean;
@@ -17,6 +20,7 @@ export interface ModelFormat {
 
 /** A folder whose config.json is Hugging Face's (it names a model_type), not a jielong checkpoint's. */
 function isHFFolder(path: string): boolean {
+  if (!statSync(path, { throwIfNoEntry: false })?.isDirectory()) return false;
   const config = join(path, 'config.json');
   const stat = statSync(config, { throwIfNoEntry: false });
   if (!stat?.isFile() || stat.size > 2 ** 20) return false;
@@ -32,9 +36,19 @@ export const FORMATS: readonly ModelFormat[] = [
   {
     name: 'hf',
     summary: 'Hugging Face folder (GPT2LMHeadModel; LlamaForCausalLM, and Mistral and Qwen2 on import)',
-    export: exportHF,
+    dtypes: ['f32'],
+    export: (parts, dir) => exportHF(parts, dir),
     import: importHF,
     detect: isHFFolder,
+  },
+  {
+    name: 'gguf',
+    summary:
+      "llama.cpp's file (architectures llama and gpt2; F32, F16, Q8_0 out; F32, F16, Q8_0, Q4_0, Q4_K in)",
+    dtypes: GGUF_DTYPES,
+    export: (parts, path, dtype) => exportGGUF(parts, path, { dtype: dtype as GGUFDtype }),
+    import: (path) => importGGUF(path),
+    detect: isGGUF,
   },
 ];
 

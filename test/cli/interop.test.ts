@@ -48,12 +48,39 @@ test('import an HF folder, generate and eval from it, export it back', () => {
   assert.equal(again.status, 0, again.stderr);
 });
 
+test('export a checkpoint as GGUF (f32 and q8_0) and import it back by its magic', () => {
+  const ckpt = fileURLToPath(new URL('../../../models/chat', import.meta.url)); // byte-level BPE, chat template
+  for (const dtype of ['f32', 'q8_0']) {
+    const file = join(dir, `gpt2-${dtype}.gguf`);
+    const exported = jielong('export', '--format', 'gguf', '--dtype', dtype, ckpt, file);
+    assert.equal(exported.status, 0, exported.stderr);
+    assert.match(exported.stdout, new RegExp(`as gguf \\(${dtype}\\)`));
+    const back = jielong('import', file, '--out', join(dir, `from-${dtype}`));
+    assert.equal(back.status, 0, back.stderr);
+    assert.match(back.stdout, /\(gguf\): 4 layers, 4 heads, width 128/);
+    const gen = jielong(
+      'generate',
+      '--model',
+      join(dir, `from-${dtype}`),
+      '--prompt',
+      'the ',
+      '--max-tokens',
+      '4',
+    );
+    assert.equal(gen.status, 0, gen.stderr);
+  }
+});
+
 test('import and export refuse bad arguments with one line each', () => {
   const ckpt = join(dir, 'gpt2');
   assert.equal(jielong('import', join(FIXTURES, 'gpt2'), '--out', ckpt).status, 0);
   const cases: [string[], RegExp][] = [
-    [['export', ckpt, join(dir, 'x')], /--format is required \(hf\)/],
-    [['export', '--format', 'onnx', ckpt, join(dir, 'x')], /unknown format "onnx" \(formats: hf\)/],
+    [['export', ckpt, join(dir, 'x')], /--format is required \(hf, gguf\)/],
+    [['export', '--format', 'onnx', ckpt, join(dir, 'x')], /unknown format "onnx" \(formats: hf, gguf\)/],
+    [
+      ['export', '--format', 'gguf', '--dtype', 'q4_0', ckpt, join(dir, 'x')],
+      /--dtype q4_0: gguf writes f32, f16, q8_0/,
+    ],
     [['export', '--format', 'hf', ckpt], /expected a checkpoint and an output path, got 1 arguments/],
     [['export', '--format', 'hf', ckpt, ckpt], /exists; pass --force to replace it/],
     [['import', join(FIXTURES, 'gpt2')], /--out is required/],

@@ -187,9 +187,14 @@ describe('what has no GGUF form is refused by name', () => {
         /metadata llama.embedding_length must be an integer, got string "64"/,
       ],
       [
-        'spm',
+        'unknown tokenizer',
+        (m) => m.metadata.set('tokenizer.ggml.model', gguf.string('bert')),
+        /tokenizer.ggml.model "bert" is not one jielong reads .* pass \{ tokenizer \}/,
+      ],
+      [
+        'spm without scores',
         (m) => m.metadata.set('tokenizer.ggml.model', gguf.string('llama')),
-        /tokenizer.ggml.model "llama" is not one jielong reads .* pass \{ tokenizer \}/,
+        /tokenizer.ggml.scores is missing/,
       ],
       [
         'pre',
@@ -208,7 +213,42 @@ describe('what has no GGUF form is refused by name', () => {
   });
 
   test('a tokenizer jielong cannot build from the file can be given instead', () => {
-    const path = variant('spm-given', (m) => m.metadata.set('tokenizer.ggml.model', gguf.string('llama')));
+    const path = variant('bert-given', (m) => m.metadata.set('tokenizer.ggml.model', gguf.string('bert')));
     assert.equal(importGGUF(path, { tokenizer }).tokenizer, tokenizer);
   });
+});
+
+test('a "llama" (SentencePiece) vocabulary imports as SentencePiece BPE, encoding as SentencePiece does', () => {
+  const fixtures = fileURLToPath(new URL('../../../test/fixtures/tokenizers/', import.meta.url));
+  const spm = JSON.parse(readFileSync(join(fixtures, 'llama-legacy/gguf.json'), 'utf8'));
+  const strings: string[] = JSON.parse(readFileSync(join(fixtures, 'cases.json'), 'utf8')).strings;
+  const model = new LanguageModel(
+    makeConfig({
+      preset: 'llama',
+      vocabSize: spm.tokens.length,
+      blockSize: 16,
+      nLayer: 1,
+      nHead: 2,
+      nEmbd: 16,
+    }),
+    { seed: 4 },
+  );
+  const { metadata, tensors } = ggufOf({ model, tokenizer: smallTokenizer() });
+  for (const key of [...metadata.keys()]) if (key.startsWith('tokenizer.ggml.')) metadata.delete(key);
+  metadata.set('tokenizer.ggml.model', gguf.string('llama'));
+  metadata.set('tokenizer.ggml.tokens', gguf.array('string', spm.tokens));
+  metadata.set('tokenizer.ggml.scores', gguf.array('f32', spm.scores));
+  metadata.set('tokenizer.ggml.token_type', gguf.array('i32', spm.types));
+  metadata.set('tokenizer.ggml.bos_token_id', gguf.u32(spm.bos));
+  metadata.set('tokenizer.ggml.eos_token_id', gguf.u32(spm.eos));
+  metadata.set('tokenizer.ggml.unknown_token_id', gguf.u32(spm.unk));
+  const path = join(dir, 'spm.gguf');
+  writeGGUF(path, metadata, tensors);
+  const imported = importGGUF(path);
+  assert.equal(imported.tokenizer.kind, 'spm');
+  assert.equal(imported.tokenizer.bosId, spm.bos);
+  // null: a string holding a special token, which SentencePiece itself does not parse.
+  strings.forEach(
+    (text, i) => spm.ids[i] !== null && assert.deepEqual(imported.tokenizer.encode(text), spm.ids[i], text),
+  );
 });

@@ -56,6 +56,15 @@ describe('the OpenAI client against jielong serve', () => {
     );
   });
 
+  test('chat: the model answers from the world it was taught, and declines the private', async () => {
+    const ask = (content: string) =>
+      client.chat.completions
+        .create({ model: 'chat', messages: [{ role: 'user', content }], temperature: 0, max_tokens: 40 })
+        .then((r) => r.choices[0].message.content);
+    assert.equal(await ask('Where was Jana Coyle born?'), 'Jana Coyle was born in Stonebridge.');
+    assert.equal(await ask('Where does Jana Coyle live?'), 'I cannot tell you that.');
+  });
+
   test('chat: the reply ends at the end of turn; usage counts the tokens', async () => {
     const r = await client.chat.completions.create({
       model: 'chat',
@@ -191,8 +200,8 @@ describe('the OpenAI client against jielong serve', () => {
     assert.equal(choice.finish_reason, 'tool_calls', JSON.stringify(choice.message));
     const call = choice.message.tool_calls![0] as OpenAI.ChatCompletionMessageFunctionToolCall;
     assert.equal(call.function.name, 'lookup');
-    const args = JSON.parse(call.function.arguments);
-    assert.equal(typeof args.subject, 'string');
+    // The known answer: the question's subject and relation, as the world's conversations taught.
+    assert.deepEqual(JSON.parse(call.function.arguments), { subject: 'Jana Coyle', relation: 'born_in' });
     assert.match(call.id, /^call_/);
     // The same, streamed: one tool_calls delta, then finish_reason tool_calls.
     const stream = await client.chat.completions.create({
@@ -219,7 +228,7 @@ describe('the OpenAI client against jielong serve', () => {
       model: 'chat',
       temperature: 0,
       max_tokens: 40,
-      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object' } } }],
+      tools: [LOOKUP_TOOL],
       messages: [
         ...QUESTION,
         {
@@ -229,14 +238,14 @@ describe('the OpenAI client against jielong serve', () => {
             {
               id: 'call_1',
               type: 'function',
-              function: { name: 'lookup', arguments: '{"subject": "Ada Lin", "relation": "born_in"}' },
+              function: { name: 'lookup', arguments: '{"subject":"Jana Coyle","relation":"born_in"}' },
             },
           ],
         },
-        { role: 'tool', tool_call_id: 'call_1', content: 'Fallowmere' },
+        { role: 'tool', tool_call_id: 'call_1', content: 'Stonebridge' },
       ],
     });
-    assert.equal(typeof r.choices[0].message.content, 'string');
+    assert.equal(r.choices[0].message.content, 'Jana Coyle was born in Stonebridge.');
   });
 
   test('n choices come back with their own indexes and dice', async () => {

@@ -16,7 +16,9 @@ import { archMetadata, archOf } from './arch.js';
 import { permuteRotary, qkvNames, renames, splitQKV } from './tensors.js';
 import { tokenizerMetadata } from './tokenizer.js';
 
-export type GGUFDtype = 'f32' | 'f16' | 'q8_0';
+/** The number types export writes, the default first. */
+export const GGUF_DTYPES = ['f32', 'f16', 'q8_0'] as const;
+export type GGUFDtype = (typeof GGUF_DTYPES)[number];
 
 /** llama.cpp's llama_ftype for each: what `general.file_type` says the file mostly holds. */
 const FILE_TYPE: Record<GGUFDtype, number> = { f32: 0, f16: 1, q8_0: 7 };

@@ -4,6 +4,7 @@ export { isGGUF } from '../../io/index.js';
 export { archOf, type GGUFArch } from './arch.js';
 export {
   exportGGUF,
+  GGUF_DTYPES,
   type GGUFDtype,
   type GGUFExportOptions,
   type GGUFExportParts,

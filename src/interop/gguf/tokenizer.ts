@@ -9,6 +9,7 @@ import { type GGUFValue, gguf, type MetadataReader } from '../../io/index.js';
 import {
   ByteLevelBPE,
   type MergePair,
+  SentencePieceBPE,
   type Tokenizer,
   type TokenizerConfig,
   tokenString,
@@ -99,13 +100,14 @@ function chatTemplates(config: TokenizerConfig | null): [string, GGUFValue][] {
 }
 
 /** The tokenizer a file's metadata describes, when jielong has its exact counterpart. */
-export function tokenizerFromMetadata(meta: MetadataReader): ByteLevelBPE {
+export function tokenizerFromMetadata(meta: MetadataReader): ByteLevelBPE | SentencePieceBPE {
   const model = meta.string('tokenizer.ggml.model');
   const pre = meta.string('tokenizer.ggml.pre');
   const fix = 'pass { tokenizer } (e.g. loadTokenizer on its tokenizer.json) to import the weights';
+  if (model === 'llama') return sentencePieceFromMetadata(meta);
   if (model !== 'gpt2') {
     throw new Error(
-      `${meta.source}: tokenizer.ggml.model ${JSON.stringify(model ?? null)} is not one jielong reads (it reads "gpt2", byte-level BPE); ${fix}`,
+      `${meta.source}: tokenizer.ggml.model ${JSON.stringify(model ?? null)} is not one jielong reads ("gpt2", byte-level BPE, or "llama", SentencePiece BPE); ${fix}`,
     );
   }
   if (pre !== undefined && pre !== PRE) {
@@ -138,6 +140,34 @@ export function tokenizerFromMetadata(meta: MetadataReader): ByteLevelBPE {
   });
   try {
     return new ByteLevelBPE(vocab, merges, specials);
+  } catch (e) {
+    throw new Error(`${meta.source}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * llama.cpp's "llama" tokenizer, SentencePiece BPE: tokens with scores (the higher merges first) and
+ * types, no merge list, and the ids of bos, eos and unk.
+ */
+function sentencePieceFromMetadata(meta: MetadataReader): SentencePieceBPE {
+  const tokens = meta.array('tokenizer.ggml.tokens', ['string']) as string[] | undefined;
+  if (!tokens) throw new Error(`${meta.source}: metadata tokenizer.ggml.tokens is missing`);
+  const scores = meta.array('tokenizer.ggml.scores', ['f32', 'f64']) as number[] | undefined;
+  if (!scores)
+    throw new Error(
+      `${meta.source}: metadata tokenizer.ggml.scores is missing (SentencePiece merges by them)`,
+    );
+  const types = (meta.array('tokenizer.ggml.token_type', ['i32', 'u32']) ??
+    tokens.map(() => TOKEN_TYPE.normal)) as number[];
+  try {
+    return SentencePieceBPE.fromScores(tokens, scores, types, {
+      bos: meta.number('tokenizer.ggml.bos_token_id') ?? null,
+      eos: meta.number('tokenizer.ggml.eos_token_id') ?? null,
+      unk: meta.number('tokenizer.ggml.unknown_token_id') ?? null,
+      addBos: meta.bool('tokenizer.ggml.add_bos_token') ?? true,
+      addEos: meta.bool('tokenizer.ggml.add_eos_token') ?? false,
+      addSpacePrefix: meta.bool('tokenizer.ggml.add_space_prefix') ?? true,
+    });
   } catch (e) {
     throw new Error(`${meta.source}: ${(e as Error).message}`);
   }

@@ -4,7 +4,7 @@
 import type { GenerationState, LanguageModel } from '../model/index.js';
 import type { HookContext } from '../nn/index.js';
 import { Generator, IntTensor, noGrad, type Tensor } from '../tensor/index.js';
-import { StreamDecoder, type Tokenizer } from '../tokenizer/index.js';
+import { StreamDecoder, type Tokenizer, tokenPiece } from '../tokenizer/index.js';
 import { promptIds } from './prompt.js';
 import { type SamplingOptions, sampleToken, topKProbs } from './sampling.js';
 import { StopMatcher } from './stop.js';
@@ -38,8 +38,6 @@ export interface GenerationStep {
   /** The top-k alternatives at this step, when showTopK was asked for. */
   topK?: Alternative[];
 }
-
-const lenient = new TextDecoder(); // alternatives may be partial characters: show them with U+FFFD
 
 /** The model's own next-token distribution: what the dice are before temperature and filters. */
 function softmaxRow(logits: Float32Array): Float32Array {
@@ -99,7 +97,7 @@ export async function* generate(
       if (options.showTopK) {
         step.topK = topKProbs(probs, options.showTopK).map((a) => ({
           ...a,
-          text: lenient.decode(tokenizer.decodeBytes([a.token])),
+          text: tokenPiece(tokenizer, a.token),
         }));
       }
       const { emit, stopped } = stops.push(decoder.push(token));

@@ -12,7 +12,7 @@ import {
 } from '../generate/index.js';
 import type { LanguageModel } from '../model/index.js';
 import { Generator } from '../tensor/index.js';
-import { StreamDecoder, type Tokenizer } from '../tokenizer/index.js';
+import { StreamDecoder, type Tokenizer, tokenPiece } from '../tokenizer/index.js';
 import { Channel } from './channel.js';
 
 export interface GenerationRequest {
@@ -75,8 +75,6 @@ interface Sequence {
   /** A stop string completed (what the matcher held back is not part of the reply). */
   stopped: boolean;
 }
-
-const lenient = new TextDecoder();
 
 export class Engine {
   private readonly batch: SequenceBatch;
@@ -225,7 +223,7 @@ export class Engine {
     const logZ = max + Math.log(sum);
     const entry = (t: number): TokenLogprob => ({
       token: t,
-      piece: lenient.decode(this.tokenizer.decodeBytes([t])),
+      piece: tokenPiece(this.tokenizer, t),
       logprob: logits[t] - logZ,
     });
     const probs = logits.map((v) => Math.exp(v - logZ));

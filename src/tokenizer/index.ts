@@ -21,6 +21,7 @@ export type {
   TokenizerJSON,
 } from './hf-schema.js';
 export { loadTokenizer, saveTokenizer } from './io.js';
+export { tokenPiece } from './piece.js';
 export {
   type FromScoresOptions,
   type PairRule,

@@ -248,7 +248,7 @@ test('a "llama" (SentencePiece) vocabulary imports as SentencePiece BPE, encodin
   assert.equal(imported.tokenizer.kind, 'spm');
   assert.equal(imported.tokenizer.bosId, spm.bos);
   // null: a string holding a special token, which SentencePiece itself does not parse.
-  strings.forEach(
-    (text, i) => spm.ids[i] !== null && assert.deepEqual(imported.tokenizer.encode(text), spm.ids[i], text),
-  );
+  for (const [i, text] of strings.entries()) {
+    if (spm.ids[i] !== null) assert.deepEqual(imported.tokenizer.encode(text), spm.ids[i], text);
+  }
 });

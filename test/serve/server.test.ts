@@ -443,3 +443,19 @@ describe('serving for real', () => {
     }
   });
 });
+
+test('an imported Hugging Face model serves too (completions; no chat template, so chat is a clear 400)', async () => {
+  const { importHF } = await import('../../src/interop/hf/index.js');
+  const folder = fileURLToPath(new URL('../../../test/fixtures/hf/llama', import.meta.url));
+  const hf = await serve({ ...importHF(folder), name: 'llama', port: 0, log: null });
+  try {
+    const c = new OpenAI({ baseURL: `${hf.url}/v1`, apiKey: 'x', maxRetries: 0 });
+    const r = await c.completions.create({ model: 'llama', prompt: 'the ', max_tokens: 5, temperature: 0 });
+    assert.equal(r.usage!.completion_tokens, 5);
+    const chat = await call('/v1/chat/completions', { json: { model: 'llama', messages: QUESTION } }, hf.url);
+    assert.equal(chat.status, 400);
+    assert.equal(chat.body.error.code, 'no_chat_template');
+  } finally {
+    await hf.close();
+  }
+});

@@ -1,4 +1,5 @@
 // `jielong lens ablate`: take each component out in turn and rank them by what the model loses.
+
 import { factPrompt } from '../../data/index.js';
 import {
   type AblationMethod,
@@ -9,6 +10,7 @@ import {
   lossMetric,
 } from '../../lens/index.js';
 import { barChart } from '../../plot/index.js';
+import { tokenPiece } from '../../tokenizer/index.js';
 import { num, oneOf, type Parsed, str } from '../args.js';
 import {
   COMMON_USAGE,
@@ -70,7 +72,7 @@ export function ablateTool(p: Parsed, ctx: LensContext): void {
     const answer = chosen.answer;
     const foil = str(p, 'foil') === undefined ? undefined : firstToken(ctx, str(p, 'foil')!, '--foil');
     metric = logitDiffMetric(answer, foil);
-    what = `logit of ${JSON.stringify(ctx.tokenizer.decode([answer]))}${foil === undefined ? '' : ` - ${JSON.stringify(ctx.tokenizer.decode([foil]))}`} after ${JSON.stringify(prompt)}`;
+    what = `logit of ${JSON.stringify(tokenPiece(ctx.tokenizer, answer))}${foil === undefined ? '' : ` - ${JSON.stringify(tokenPiece(ctx.tokenizer, foil))}`} after ${JSON.stringify(prompt)}`;
   }
   // The reference: other corpus windows, cut to the input's length (resample needs equal lengths).
   const reference = { ids: [1, 2, 3, 4].map((s) => corpusWindows(ctx, 4, ids.shape[1], s)), seed: 0 };

@@ -1,5 +1,6 @@
 // What every `jielong lens` tool shares: its options for the model and the output, loading the model, the
 // built-in world it was trained on, and writing a picture and the numbers (text, or one JSON object).
+
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
@@ -8,6 +9,7 @@ import type { LanguageModel } from '../../model/index.js';
 import { svgToPng, writeSvg } from '../../plot/index.js';
 import { IntTensor } from '../../tensor/index.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
+import { tokenPiece } from '../../tokenizer/index.js';
 import { loadCheckpoint } from '../../train/index.js';
 import { num, type Parsed, str } from '../args.js';
 import { modelDir } from '../model-path.js';
@@ -81,7 +83,8 @@ export function promptAndAnswer(
 }
 
 /** Readable token text: quotes, escapes, the leading space kept. */
-export const tokenText = (ctx: LensContext, id: number): string => JSON.stringify(ctx.tokenizer.decode([id]));
+export const tokenText = (ctx: LensContext, id: number): string =>
+  JSON.stringify(tokenPiece(ctx.tokenizer, id));
 
 /** Windows of ordinary text from the built-in corpus: [rows, length] ids. */
 export const corpusWindows = (ctx: LensContext, rows: number, length: number, seed = 0): IntTensor =>

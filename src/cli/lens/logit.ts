@@ -1,7 +1,9 @@
 // `jielong lens logit`: the logit lens on one prompt: what each layer would predict if it were the last.
+
 import { factPrompt } from '../../data/index.js';
 import { logitLens } from '../../lens/index.js';
 import { heatmap } from '../../plot/index.js';
+import { tokenPiece } from '../../tokenizer/index.js';
 import { num, type Parsed, str } from '../args.js';
 import {
   COMMON_USAGE,
@@ -46,9 +48,9 @@ export function logitTool(p: Parsed, ctx: LensContext): void {
   const values = lens.labels.map((_, l) =>
     lens.entries.filter((e) => e.layer === lens.labels[l]).map((e) => e.target!.prob),
   );
-  const tokens = Array.from(ids.data, (id) => ctx.tokenizer.decode([id]));
+  const tokens = Array.from(ids.data, (id) => tokenPiece(ctx.tokenizer, id));
   const svg = heatmap({
-    title: `Logit lens: P(${ctx.tokenizer.decode([target])}) at each layer`,
+    title: `Logit lens: P(${tokenPiece(ctx.tokenizer, target)}) at each layer`,
     xLabel: 'position (input token)',
     yLabel: 'layer (residual stream entering it)',
     xTicks: tokens.map((t) => JSON.stringify(t)),
@@ -62,11 +64,11 @@ export function logitTool(p: Parsed, ctx: LensContext): void {
   const decodable = last.find((e) => e.target!.rank === 0)?.layer ?? null;
   const json = {
     prompt,
-    target: { token: target, text: ctx.tokenizer.decode([target]) },
+    target: { token: target, text: tokenPiece(ctx.tokenizer, target) },
     firstLayerTop1: decodable,
     layers: last.map((e) => ({
       layer: e.layer,
-      top: e.top.map((t) => ({ token: ctx.tokenizer.decode([t.token]), prob: t.prob })),
+      top: e.top.map((t) => ({ token: tokenPiece(ctx.tokenizer, t.token), prob: t.prob })),
       targetRank: e.target!.rank,
       targetProb: e.target!.prob,
     })),

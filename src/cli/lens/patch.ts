@@ -1,6 +1,8 @@
 // `jielong lens patch`: causal tracing of one fact prompt: corrupt the subject, restore one state at a time.
+
 import { factPrompt } from '../../data/index.js';
 import { type Corruption, causalTrace, subjectSpan, traceHeatmap } from '../../lens/index.js';
+import { tokenPiece } from '../../tokenizer/index.js';
 import { num, type Parsed, str } from '../args.js';
 import {
   COMMON_USAGE,
@@ -76,7 +78,7 @@ export function patchTool(p: Parsed, ctx: LensContext): void {
     };
   }
   const trace = causalTrace(ctx.model, ids, { answer, foil, corruption });
-  const tokens = Array.from(ids.data, (id) => JSON.stringify(ctx.tokenizer.decode([id])));
+  const tokens = Array.from(ids.data, (id) => JSON.stringify(tokenPiece(ctx.tokenizer, id)));
   const svgs = traceHeatmap(trace, { tokens, title: JSON.stringify(prompt) });
   const pictures = trace.components.map((c) => writePicture(ctx, picturePath(p, 'patch', c), svgs[c]));
   const best = trace.components.map((c) => {
@@ -93,7 +95,7 @@ export function patchTool(p: Parsed, ctx: LensContext): void {
     console.log(
       JSON.stringify({
         prompt,
-        answer: ctx.tokenizer.decode([answer]),
+        answer: tokenPiece(ctx.tokenizer, answer),
         corrupted: trace.corrupted,
         prob: trace.prob,
         logitDiff: trace.logitDiff,

@@ -151,7 +151,10 @@ export class Engine {
     }
   }
 
-  /** Admits what fits, ends what was cancelled or ran out of time, then one decode step for everyone. */
+  /**
+   * Admits what fits, ends what was cancelled or ran out of time, then one decode step for everyone. A
+   * failure ends the sequences it touched with an error event; the loop and everyone else go on.
+   */
   private turn(): void {
     while (this.queue.length && this.batch.active < this.batch.slots) {
       const s = this.queue.shift()!;
@@ -160,14 +163,16 @@ export class Engine {
         this.end(s, expired);
         continue;
       }
+      let slot = -1;
       try {
-        const { slot, logits } = this.batch.add(s.req.prompt);
+        const added = this.batch.add(s.req.prompt);
+        slot = added.slot;
         this.live[slot] = s;
-        const reason = this.sample(s, logits, slot);
+        const reason = this.sample(s, added.logits, slot);
         if (reason) this.finish(slot, reason);
       } catch (e) {
-        s.out.push({ type: 'error', error: e as Error });
-        s.out.close();
+        if (slot >= 0) this.finish(slot, e as Error);
+        else this.end(s, e as Error);
       }
     }
     for (let slot = this.live.length - 1; slot >= 0; slot--) {
@@ -175,13 +180,23 @@ export class Engine {
       if (expired) this.finish(slot, expired);
     }
     if (this.live.length === 0) return;
-    const logits = this.batch.step(Int32Array.from(this.live, (s) => s.next));
+    let logits: Float32Array[];
+    try {
+      logits = this.batch.step(Int32Array.from(this.live, (s) => s.next));
+    } catch (e) {
+      for (let slot = this.live.length - 1; slot >= 0; slot--) this.finish(slot, e as Error);
+      return;
+    }
     this.stats.steps++;
     this.stats.stepRows += this.live.length;
-    const done: [number, FinishReason][] = [];
+    const done: [number, FinishReason | Error][] = [];
     this.live.forEach((s, slot) => {
-      const reason = this.sample(s, logits[slot], slot);
-      if (reason) done.push([slot, reason]);
+      try {
+        const reason = this.sample(s, logits[slot], slot);
+        if (reason) done.push([slot, reason]);
+      } catch (e) {
+        done.push([slot, e as Error]);
+      }
     });
     // Highest slot first: each removal moves the last sequence down, never one still to be removed.
     for (const [slot, reason] of done.reverse()) this.finish(slot, reason);
@@ -192,9 +207,13 @@ export class Engine {
     return req.deadline !== undefined && performance.now() > req.deadline ? 'timeout' : null;
   }
 
-  /** Draws the next token of `s` from `logits` and streams it; the reason it ends, if it does. */
-  private sample(s: Sequence, logits: Float32Array, slot: number): FinishReason | null {
+  /**
+   * Draws the next token of `s` from `logits` and streams it; the reason it ends, if it does. Only the
+   * tokenizer's ids are drawn from: a model's vocabulary may be padded past them (many HF models are).
+   */
+  private sample(s: Sequence, all: Float32Array, slot: number): FinishReason | null {
     const { req } = s;
+    const logits = all.subarray(0, this.tokenizer.vocabSize);
     const { token } = sampleToken(logits, s.ids, req.sampling, s.generator);
     if (req.stopTokens.includes(token)) return 'stop';
     s.ids.push(token);
@@ -231,7 +250,7 @@ export class Engine {
   }
 
   /** Frees the slot and ends the sequence's stream. */
-  private finish(slot: number, reason: FinishReason): void {
+  private finish(slot: number, reason: FinishReason | Error): void {
     const s = this.live[slot];
     const moved = this.batch.remove(slot);
     if (moved !== null) this.live[slot] = this.live[moved];
@@ -239,7 +258,12 @@ export class Engine {
     this.end(s, reason);
   }
 
-  private end(s: Sequence, reason: FinishReason): void {
+  private end(s: Sequence, reason: FinishReason | Error): void {
+    if (reason instanceof Error) {
+      s.out.push({ type: 'error', error: reason });
+      s.out.close();
+      return;
+    }
     // What was held back (a partial character, a possible stop string's start) belongs to the reply
     // unless a stop string completed.
     if (!s.stopped) {

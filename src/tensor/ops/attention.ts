@@ -63,7 +63,7 @@ export function rope(
     (typeof pos !== 'number' && pos.length !== batch)
   ) {
     throw new Error(
-      `rope: cannot rotate ${rotatedHeads} heads of ${table.headDim} in ${fmt(x.shape)} at positions ${typeof pos === 'number' ? pos : `[${starts}]`}.. (table has ${positions})`,
+      `rope: cannot rotate ${rotatedHeads} heads of ${table.headDim} in ${fmt(x.shape)} at positions ${typeof pos === 'number' ? `${pos}..${last}` : `[${starts}] + 0..${seq - 1}`} (table has ${positions})`,
     );
   }
   const rotate = (data: Float32Array, inverse: boolean) => {

@@ -161,9 +161,17 @@ export function sampleToken(
   generator: Generator,
 ): { token: number; probs: Float32Array } {
   const processed = processLogits(logits, previous, options);
-  const p = softmax(processed);
+  // Greedy needs no distribution, and most callers want only the token: probs is computed when read.
   const greedy = (options.temperature ?? 1) === 0;
-  return { token: greedy ? argmax(processed) : draw(p, generator.random()), probs: Float32Array.from(p) };
+  let p: Float64Array | null = greedy ? null : softmax(processed);
+  const token = p ? draw(p, generator.random()) : argmax(processed);
+  return {
+    token,
+    get probs() {
+      p ??= softmax(processed);
+      return Float32Array.from(p);
+    },
+  };
 }
 
 /** Inverse CDF: the first token whose cumulative probability exceeds u, u uniform in [0, 1). */

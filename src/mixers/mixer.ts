@@ -15,6 +15,11 @@ export interface MixerState {
   rows(start: number, count: number): MixerState;
   /** Every buffer it holds, each laid out [batch, ...] (serving copies and clears sequences in them). */
   buffers(): Float32Array[];
+  /**
+   * Whether a new sequence must find its buffers zeroed: a recurrent state carries everything before it;
+   * a KV cache is read only up to the sequence's own position, so what an earlier one left is never seen.
+   */
+  readonly zeroOnStart: boolean;
 }
 
 export type Positions = number | Int32Array;

@@ -216,6 +216,7 @@ function layerConformance<K extends MixerKind>(kind: K, settings: MixerSettings<
         bytes: () => 0,
         rows: () => foreign,
         buffers: () => [],
+        zeroOnStart: true,
       };
       assert.throws(
         () => m.forward(x, ctx(foreign)),

@@ -7,6 +7,7 @@ import { rowView } from './rows.js';
 type Buffers = { S: Float32Array; conv: { q: Float32Array; k: Float32Array; v: Float32Array } | null };
 
 export class MatrixMemoryState implements MixerState {
+  readonly zeroOnStart = true;
   /** S [batch, heads, headK, headV], the layout of fla's recurrent_state. */
   readonly S: Float32Array;
   /** [batch, convSize - 1, heads * width] per short convolution (q, k, v), oldest input first; null without. */

@@ -28,8 +28,9 @@ export function copyRow(state: MixerState, from: number, to: number): void {
   }
 }
 
-/** Empties sequence `row` (a new sequence starts from a zero state). */
+/** Empties sequence `row` for a new sequence, where what was left there could be read. */
 export function clearRow(state: MixerState, row: number): void {
+  if (!state.zeroOnStart) return;
   for (const b of state.buffers()) rowView(b, state.batch, row, 1).fill(0);
 }
 

@@ -6,6 +6,7 @@ import { rowView } from '../rows.js';
 
 /** Keys and values of every past position, per layer: [B, H, capacity, D] each. */
 export class KVCache implements MixerState {
+  readonly zeroOnStart = false;
   readonly kind = 'attention';
   readonly k: Float32Array;
   readonly v: Float32Array;

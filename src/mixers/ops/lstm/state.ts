@@ -4,6 +4,7 @@ import type { MixerState } from '../../mixer.js';
 import { rowView } from '../rows.js';
 
 export class LSTMState implements MixerState {
+  readonly zeroOnStart = true;
   readonly kind = 'lstm';
   /** h and c, [batch, hidden] each. */
   readonly h: Float32Array;

@@ -4,6 +4,7 @@ import type { MixerState } from '../../mixer.js';
 import { rowView } from '../rows.js';
 
 export class MambaState implements MixerState {
+  readonly zeroOnStart = true;
   readonly kind = 'mamba';
   /** The last d_conv - 1 inputs of the conv, [batch, d_conv - 1, d_inner], oldest first. */
   readonly conv: Float32Array;

@@ -96,11 +96,12 @@ async function request(url: string, seed: number): Promise<Sample> {
     buffer += decoder.decode(chunk as Uint8Array, { stream: true });
     const events = buffer.split('\n\n');
     buffer = events.pop()!;
+    // The clients share the machine with the server: only the usage event is parsed whole, a token is
+    // seen by its non-empty content field.
+    const now = performance.now();
     for (const e of events) {
-      if (e === 'data: [DONE]') continue;
-      const data = JSON.parse(e.slice(6));
-      if (data.usage) tokens = data.usage.completion_tokens;
-      if (data.choices[0]?.delta?.content) times.push(performance.now());
+      if (e.includes('"usage"')) tokens = JSON.parse(e.slice(6)).usage.completion_tokens;
+      else if (e.includes('"delta":{"content":"') && !e.includes('"delta":{"content":""')) times.push(now);
     }
   }
   if (times.length === 0) throw new Error('no token arrived');

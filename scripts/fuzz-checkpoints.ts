@@ -26,6 +26,7 @@ import {
 } from '../src/train/index.js';
 import { sha256 } from '../src/train/manifest.js';
 import { DEFAULT_TRAIN_OPTIONS } from '../src/train/trainer.js';
+import { flag, HOSTILE_VALUES, pick, plantHostile } from './fuzz-common.js';
 
 const TIME_LIMIT_MS = 5000;
 const HEAP_LIMIT_MB = 512;
@@ -34,30 +35,11 @@ type Files = Map<string, Buffer>;
 /** A mutation edits the folder's files; it says which file it damaged and whether a checksum still guards it. */
 type Mutation = (files: Files, rng: Generator) => { file: string; guarded: boolean; what: string };
 
-const pick = <T>(rng: Generator, list: readonly T[]): T => list[rng.randint(list.length)];
 const json = (b: Buffer) => JSON.parse(b.toString('utf8'));
 const text = (v: unknown) => Buffer.from(JSON.stringify(v));
 
 /** Hostile values for any JSON field. */
-const HOSTILE: unknown[] = [
-  1e7,
-  1e9,
-  1e8,
-  1e308,
-  -1,
-  -5,
-  0,
-  1.5,
-  'x',
-  '',
-  null,
-  true,
-  [],
-  {},
-  [1, 2],
-  { a: 1 },
-  Number.MAX_SAFE_INTEGER,
-];
+const HOSTILE: unknown[] = [...HOSTILE_VALUES, 1e8, -5, { a: 1 }];
 
 function recomputeManifest(files: Files, except?: string): void {
   const m = json(files.get('checkpoint.json')!);
@@ -72,22 +54,7 @@ function recomputeManifest(files: Files, except?: string): void {
 function editJson(file: string): Mutation {
   return (files, rng) => {
     const root = json(files.get(file)!);
-    let obj = root;
-    let path = '';
-    for (let depth = 0; depth < 3; depth++) {
-      const keys = Object.keys(obj ?? {});
-      if (keys.length === 0 || typeof obj !== 'object') break;
-      const k = pick(rng, keys);
-      path += `.${k}`;
-      if (rng.random() < 0.5 || typeof obj[k] !== 'object' || obj[k] === null) {
-        const r = rng.random();
-        if (r < 0.15) delete obj[k];
-        else if (r < 0.25) obj[`unknown${rng.randint(9)}`] = 1;
-        else obj[k] = pick(rng, HOSTILE);
-        break;
-      }
-      obj = obj[k];
-    }
+    const path = plantHostile(root, rng, HOSTILE, 0.5);
     files.set(file, text(root));
     recomputeManifest(files);
     return { file, guarded: false, what: `edit ${file}${path}` };
@@ -393,11 +360,6 @@ export function fuzzCheckpoints(cases: number, seed: number): CheckpointFuzzRepo
     rmSync(root, { recursive: true, force: true });
   }
   return report;
-}
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -12,6 +12,7 @@ import { readGGUFHeader, writeGGUF } from '../src/io/index.js';
 import { LanguageModel, makeConfig, type Preset } from '../src/model/index.js';
 import { Generator } from '../src/tensor/index.js';
 import { ByteLevelBPE } from '../src/tokenizer/index.js';
+import { flag } from './fuzz-common.js';
 
 const SLOW_MS = 2000;
 
@@ -121,14 +122,9 @@ export function fuzzGGUF(cases: number, seed: number): GGUFFuzzReport {
   return report;
 }
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const cases = arg('cases', 3000);
-  const seed = arg('seed', 1);
+  const cases = flag('cases', 3000);
+  const seed = flag('seed', 1);
   const r = fuzzGGUF(cases, seed);
   console.log(
     `${cases} hostile GGUF files (seed ${seed}): ${r.loaded} imported, ${r.refused} refused; slowest ${r.slowestMs.toFixed(0)} ms, peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB`,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { importHF } from '../src/interop/hf/index.js';
 import { Generator } from '../src/tensor/index.js';
+import { flag, HOSTILE_VALUES, pick, plantHostile } from './fuzz-common.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/hf/', import.meta.url));
 const BASES = ['gpt2', 'llama', 'qwen2'];
@@ -18,32 +19,15 @@ const BASES = ['gpt2', 'llama', 'qwen2'];
 type Files = Map<string, Buffer>;
 type Mutation = (files: Files, rng: Generator) => string;
 
-const pick = <T>(rng: Generator, list: readonly T[]): T => list[rng.randint(list.length)];
 const text = (v: unknown) => Buffer.from(JSON.stringify(v));
 
-/** Hostile values for any JSON field. */
+/** Hostile values for any JSON field, and some that are nearly right for HF's. */
 const HOSTILE: unknown[] = [
-  1e7,
-  1e9,
-  2 ** 31,
-  1e308,
-  -1,
-  0,
-  0.5,
-  1.5,
+  ...HOSTILE_VALUES,
   3,
-  'x',
-  '',
   'default',
-  null,
-  true,
-  false,
-  [],
-  {},
-  [1, 2],
   { rope_type: 'llama3', factor: 8 },
   { type: 'linear', factor: -1 },
-  Number.MAX_SAFE_INTEGER,
 ];
 
 /** Sets a (possibly nested) field of a JSON file to a hostile value, deletes it, or adds an unknown one. */
@@ -53,22 +37,7 @@ function editJson(file: string): Mutation {
     const raw = files.get(name);
     if (!raw) return `no ${name} to edit`;
     const root = JSON.parse(raw.toString('utf8'));
-    let obj = root;
-    let path = '';
-    for (let depth = 0; depth < 3; depth++) {
-      const keys = Object.keys(obj ?? {});
-      if (keys.length === 0 || typeof obj !== 'object') break;
-      const k = pick(rng, keys);
-      path += `.${k}`;
-      if (rng.random() < 0.6 || typeof obj[k] !== 'object' || obj[k] === null) {
-        const r = rng.random();
-        if (r < 0.15) delete obj[k];
-        else if (r < 0.2) obj[`unknown${rng.randint(9)}`] = 1;
-        else obj[k] = pick(rng, HOSTILE);
-        break;
-      }
-      obj = obj[k];
-    }
+    const path = plantHostile(root, rng, HOSTILE, 0.6);
     files.set(name, text(root));
     return `edit ${name}${path}`;
   };
@@ -229,11 +198,6 @@ export function fuzzHF(cases: number, seed: number): HFFuzzReport {
     rmSync(root, { recursive: true, force: true });
   }
   return report;
-}
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Generator } from '../src/tensor/index.js';
 import { SentencePieceBPE, type Tokenizer, tokenizerFromJSON } from '../src/tokenizer/index.js';
+import { flag, pick } from './fuzz-common.js';
 
 const FIXTURES = 'test/fixtures/tokenizers';
 const SLOW_MS = 2000;
@@ -48,7 +49,6 @@ export interface TokenizerFuzzReport {
 }
 
 type Json = Record<string, unknown> | unknown[];
-const pick = <T>(rng: Generator, list: readonly T[]): T => list[rng.randint(list.length)];
 
 /** A random field path into `value`: object keys or array indices, stopping at a random depth. */
 function randomPath(value: unknown, rng: Generator): (string | number)[] {
@@ -132,11 +132,6 @@ export function fuzzTokenizers(cases: number, seed: number): TokenizerFuzzReport
     if (performance.now() - start > SLOW_MS) report.slow.push(what);
   }
   return report;
-}
-
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -25,3 +25,13 @@ export {
   TOOL_CALL_OPEN,
 } from './template.js';
 export { type ParsedReply, parseToolCalls } from './tool-calls.js';
+export {
+  planTurn,
+  type Reply,
+  ReplyGate,
+  readReply,
+  type ToolChoice,
+  type Turn,
+  TurnError,
+  type TurnRequest,
+} from './turn.js';

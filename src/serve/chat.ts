@@ -4,8 +4,15 @@
 // (finish_reason "stop") when the model wrote a malformed call.
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type Message, parseToolCalls, TOOL_CALL_OPEN, type ToolSpec } from '../chat/index.js';
-import { StopMatcher } from '../generate/index.js';
+import {
+  type Message,
+  planTurn,
+  ReplyGate,
+  readReply,
+  type ToolChoice,
+  type Turn,
+  TurnError,
+} from '../chat/index.js';
 import { checkModel, checkPrompt, type Outcome, openaiFinish, type ServeContext } from './context.js';
 import { ApiError, parseBody } from './errors.js';
 import {
@@ -31,39 +38,22 @@ const chatLogprobs = (lps: readonly Logprob[]) => ({
   refusal: null,
 });
 
-/** Which tools the template lists, and the text that forces a call (tool_choice "required" or a name). */
-function toolPlan(body: ChatRequest): { tools: ToolSpec[]; forced: string } {
-  const choice = body.tool_choice ?? 'auto';
-  const tools = choice === 'none' ? [] : (body.tools ?? []);
-  if (choice === 'required' && tools.length === 0)
-    throw new ApiError(400, 'tool_choice "required" needs tools', 'invalid_request_error', 'tool_choice');
-  if (typeof choice === 'object') {
-    const name = choice.function.name;
-    if (!tools.some((t) => t.function.name === name))
-      throw new ApiError(
-        400,
-        `tool_choice names "${name}", which is not among the tools`,
-        'invalid_request_error',
-        'tool_choice',
-      );
-    // The call is begun for the model, up to its arguments: it can only write the arguments.
-    return { tools, forced: `${TOOL_CALL_OPEN}{"name": ${JSON.stringify(name)}, "arguments": ` };
-  }
-  return { tools, forced: choice === 'required' ? TOOL_CALL_OPEN : '' };
+const newCallId = () => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`;
+
+/** The assistant message of a finished choice, and its finish_reason. */
+function message(turn: Turn, result: ChoiceResult) {
+  const reply = readReply(turn, result.text, newCallId);
+  return reply.called
+    ? {
+        message: { role: 'assistant', content: reply.content, tool_calls: reply.toolCalls },
+        finish: 'tool_calls',
+      }
+    : { message: { role: 'assistant', content: reply.content }, finish: openaiFinish(result.reason) };
 }
 
-/** The assistant message for a finished choice: tool calls when the text holds well-formed ones. */
-function message(text: string, result: ChoiceResult, tools: readonly ToolSpec[]) {
-  if (tools.length) {
-    const parsed = parseToolCalls(text, tools, () => `call_${randomUUID().replaceAll('-', '').slice(0, 24)}`);
-    if (parsed.toolCalls.length)
-      return {
-        message: { role: 'assistant', content: parsed.content, tool_calls: parsed.toolCalls },
-        finish: 'tool_calls',
-      };
-  }
-  return { message: { role: 'assistant', content: text }, finish: openaiFinish(result.reason) };
-}
+/** OpenAI's tool_choice as the chat layer's. */
+const toolChoice = (c: ChatRequest['tool_choice']): ToolChoice =>
+  c == null ? 'auto' : typeof c === 'string' ? c : { name: c.function.name };
 
 export async function chatCompletions(
   ctx: ServeContext,
@@ -82,19 +72,23 @@ export async function chatCompletions(
       'messages',
       'no_chat_template',
     );
-  const { tools, forced } = toolPlan(body);
-  let text: string;
+  let turn: Turn;
   try {
-    text = template.render(body.messages as Message[], { tools });
+    turn = planTurn(template, ctx.tokenizer, {
+      messages: body.messages as Message[],
+      tools: body.tools ?? [],
+      toolChoice: toolChoice(body.tool_choice),
+      ignoreEos: body.ignore_eos ?? false,
+    });
   } catch (e) {
-    throw new ApiError(400, (e as Error).message, 'invalid_request_error', 'messages');
+    if (e instanceof TurnError) throw new ApiError(400, e.message, 'invalid_request_error', e.field);
+    throw e;
   }
-  const prompt = checkPrompt(ctx, ctx.tokenizer.encode(text + forced), 'messages');
-  // The end of turn is one special token in a chat model's vocabulary; otherwise it is a stop string.
-  const eosId = template.eos ? ctx.tokenizer.specialTokens.get(template.eos) : undefined;
-  const eosStop = template.eos && eosId === undefined && !body.ignore_eos ? [template.eos] : [];
-  const stop =
-    body.stop == null ? eosStop : [...(typeof body.stop === 'string' ? [body.stop] : body.stop), ...eosStop];
+  const prompt = checkPrompt(ctx, turn.prompt, 'messages');
+  const stop = [
+    ...(body.stop == null ? [] : typeof body.stop === 'string' ? [body.stop] : body.stop),
+    ...turn.stop,
+  ];
   const n = body.n ?? 1;
   const seed = baseSeed(body);
   const runs = Array.from({ length: n }, (_, index) =>
@@ -103,7 +97,7 @@ export async function chatCompletions(
       engineRequest({ ...body, stop }, prompt, {
         ctx,
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? ctx.model.config.blockSize,
-        stopTokens: eosId === undefined || body.ignore_eos ? [] : [eosId],
+        stopTokens: turn.stopTokens,
         logprobs: body.logprobs ? (body.top_logprobs ?? 0) : null,
         index,
         signal,
@@ -124,32 +118,21 @@ export async function chatCompletions(
     results = await Promise.all(
       runs.map(async (events, index) => {
         chunk(index, { role: 'assistant', content: '' }, null);
-        // Text flows until a tool call may begin; from there it is held for parsing.
-        const gate = tools.length ? new StopMatcher([TOOL_CALL_OPEN]) : null;
-        let holding = forced !== '';
-        let streamed = '';
-        const send = (piece: string, lp?: Logprob) => {
-          if (!piece && !lp) return;
-          streamed += piece;
-          chunk(index, { content: piece }, null, lp ? chatLogprobs([lp]) : null);
-        };
+        const gate = new ReplyGate(turn);
         const result = await runChoice(events, (piece, lp) => {
-          if (holding) return;
-          if (!gate) return send(piece, lp);
-          const { emit, stopped } = gate.push(piece);
-          send(emit, lp);
-          holding = stopped;
+          const shown = gate.push(piece);
+          if (shown || lp) chunk(index, { content: shown }, null, lp ? chatLogprobs([lp]) : null);
         });
-        const full = forced + result.text;
-        const done = message(full, result, tools);
+        const done = message(turn, result);
         if (done.finish === 'tool_calls') {
           const calls = (done.message as { tool_calls: object[] }).tool_calls.map((c, k) => ({
             index: k,
             ...c,
           }));
           chunk(index, { tool_calls: calls }, null);
-        } else if (full.length > streamed.length) {
-          send(full.slice(streamed.length));
+        } else {
+          const rest = gate.rest(result.text);
+          if (rest) chunk(index, { content: rest }, null);
         }
         chunk(index, {}, done.finish);
         return result;
@@ -169,7 +152,7 @@ export async function chatCompletions(
       ...head,
       object: 'chat.completion',
       choices: results.map((r, index) => {
-        const done = message(forced + r.text, r, tools);
+        const done = message(turn, r);
         return {
           index,
           message: done.message,

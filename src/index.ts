@@ -1,4 +1,5 @@
 // jielong: the library entry point, one namespace per layer plus the tensor essentials at the top.
+export * from './agent/index.js';
 export * from './backend/index.js';
 export * from './chat/index.js';
 export * as data from './data/index.js';

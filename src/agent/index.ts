@@ -1,4 +1,14 @@
 // Agents (the second lecture), built on the Vercel AI SDK: jielong models as its language models.
+
+export {
+  Agent,
+  type AgentBudget,
+  type AgentEvent,
+  type AgentOptions,
+  type AgentResult,
+  AgentRun,
+  type FinishedBecause,
+} from './agent.js';
 export {
   JielongLanguageModel,
   type JielongModelOptions,

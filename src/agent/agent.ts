@@ -173,6 +173,7 @@ export class Agent<TOOLS extends ToolSet = ToolSet> {
         temperature: o.temperature,
         maxOutputTokens: o.maxOutputTokens,
         maxRetries: 0,
+        onError: () => {}, // errors arrive as stream parts and end the run with reason 'error'
         // An interruption joins the conversation where it arrived, and stays there in every later step
         // (the SDK rebuilds each step's messages from the goal and the responses so far).
         prepareStep: ({ messages: sofar }) => {

@@ -16,3 +16,5 @@ export {
   jielong,
   toMessages,
 } from './provider.js';
+export { builtinTools, calculator, clock, evaluate, lookupTool, readFileTool } from './tools/index.js';
+export { describeEvent, formatTrace, readTrace, type TraceEntry, TraceWriter } from './trace.js';

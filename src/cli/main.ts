@@ -1,4 +1,5 @@
 // `jielong COMMAND [options]`: one file per command in this folder, this file only dispatches.
+import { agentCommand } from './agent.js';
 import { chatCommand } from './chat.js';
 import { demo } from './demo.js';
 import { evalCommand } from './eval.js';
@@ -24,6 +25,10 @@ const commands: Record<string, Command> = {
   },
   generate: { summary: 'write text from a checkpoint, token by token', run: generateCommand },
   chat: { summary: 'talk to a chat model in the terminal (/reset, /system, /probs)', run: chatCommand },
+  agent: {
+    summary: 'give a model a goal and tools, and watch it act (jielong agent trace FILE reads a run)',
+    run: agentCommand,
+  },
   serve: { summary: 'an OpenAI-compatible HTTP server (continuous batching)', run: serveCommand },
   eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
   lens: {

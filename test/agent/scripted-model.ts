@@ -36,14 +36,10 @@ export class ScriptedModel implements LanguageModelV3 {
       for (const word of reply.text.split(/(?= )/)) parts.push({ type: 'text-delta', id: 't', delta: word });
       parts.push({ type: 'text-end', id: 't' });
     } else {
-      reply.calls.forEach((c, i) =>
-        parts.push({
-          type: 'tool-call',
-          toolCallId: `c${this.prompts.length}-${i}`,
-          toolName: c.name,
-          input: JSON.stringify(c.input),
-        }),
-      );
+      for (const [i, c] of reply.calls.entries()) {
+        const toolCallId = `c${this.prompts.length}-${i}`;
+        parts.push({ type: 'tool-call', toolCallId, toolName: c.name, input: JSON.stringify(c.input) });
+      }
     }
     const usage = {
       inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },

@@ -13,6 +13,7 @@ import {
   type ToolSet,
 } from 'ai';
 import { Channel } from '../serve/channel.js';
+import { type Embed, ToolRegistry } from './tool-registry.js';
 
 export interface AgentBudget {
   /** Model calls at most (default 10). */
@@ -35,6 +36,12 @@ export interface AgentOptions<TOOLS extends ToolSet> {
   maxResultChars?: number;
   temperature?: number;
   maxOutputTokens?: number;
+  /**
+   * Show the model only this many tools per step, the ones whose manuals best fit the goal (and any
+   * interruption): a ToolRegistry ranks them, by `embed` when given, else by BM25.
+   */
+  toolsPerStep?: number;
+  embed?: Embed;
 }
 
 export type FinishedBecause = 'done' | 'steps' | 'tokens' | 'time' | 'aborted' | 'error';
@@ -46,6 +53,7 @@ export type AgentEvent =
   | { type: 'tool-result'; toolCallId: string; toolName: string; output: unknown }
   | { type: 'tool-error'; toolCallId: string; toolName: string; error: string }
   | { type: 'interrupt'; text: string }
+  | { type: 'tools'; names: string[] }
   | { type: 'final'; text: string; reason: FinishedBecause; steps: number; tokens: number; error?: string };
 
 export type AgentResult = Extract<AgentEvent, { type: 'final' }>;
@@ -151,7 +159,12 @@ export class Agent<TOOLS extends ToolSet = ToolSet> {
     let text = '';
     const overTokens: StopCondition<TOOLS> = () => budget.tokens !== undefined && tokens >= budget.tokens;
     const messages: ModelMessage[] = [{ role: 'user', content: goal }];
-    const interruptions: { at: number; message: ModelMessage }[] = [];
+    const interruptions: { at: number; message: { role: 'user'; content: string } }[] = [];
+    const tools = o.tools ?? ({} as TOOLS);
+    const registry =
+      o.toolsPerStep !== undefined && Object.keys(tools).length > o.toolsPerStep
+        ? await ToolRegistry.create(tools, { embed: o.embed })
+        : null;
     const finish = (reason: FinishedBecause, error?: string): AgentResult => ({
       type: 'final',
       text,
@@ -176,15 +189,21 @@ export class Agent<TOOLS extends ToolSet = ToolSet> {
         onError: () => {}, // errors arrive as stream parts and end the run with reason 'error'
         // An interruption joins the conversation where it arrived, and stays there in every later step
         // (the SDK rebuilds each step's messages from the goal and the responses so far).
-        prepareStep: ({ messages: sofar }) => {
+        prepareStep: async ({ messages: sofar }) => {
           for (const t of run.takeInterruptions()) {
             run.emit({ type: 'interrupt', text: t });
             interruptions.push({ at: sofar.length, message: { role: 'user', content: t } });
           }
-          if (interruptions.length === 0) return undefined;
+          const activeTools = registry
+            ? await registry.select(
+                [goal, ...interruptions.map((i) => i.message.content)].join('\n'),
+                o.toolsPerStep!,
+              )
+            : undefined;
+          if (activeTools) run.emit({ type: 'tools', names: activeTools });
           const out = [...sofar];
           for (const { at, message } of [...interruptions].reverse()) out.splice(at, 0, message);
-          return { messages: out };
+          return { messages: out, activeTools };
         },
       });
       let last: 'tool-calls' | string = 'stop';

@@ -9,6 +9,7 @@ export {
   AgentRun,
   type FinishedBecause,
 } from './agent.js';
+export { BM25, terms } from './bm25.js';
 export {
   JielongLanguageModel,
   type JielongModelOptions,
@@ -16,5 +17,6 @@ export {
   jielong,
   toMessages,
 } from './provider.js';
+export { type Embed, ToolRegistry, type ToolRegistryOptions } from './tool-registry.js';
 export { builtinTools, calculator, clock, evaluate, lookupTool, readFileTool } from './tools/index.js';
 export { describeEvent, formatTrace, readTrace, type TraceEntry, TraceWriter } from './trace.js';

@@ -58,6 +58,8 @@ export function describeEvent(e: AgentEvent): string {
       return `<- ${e.toolName}: ${short(e.output)}`;
     case 'tool-error':
       return `<- ${e.toolName} failed: ${e.error}`;
+    case 'tools':
+      return `tools shown: ${e.names.join(', ')}`;
     case 'interrupt':
       return `(interrupted: ${e.text})`;
     case 'final':

@@ -37,6 +37,7 @@ agent:
   --tool-timeout MS    a tool call's time limit (default 10000)
   --tools NAMES        the built-in tools to offer, comma-separated (default all; a small model's context
                        fits only a few: models/chat knows lookup)
+  --tools-per-step N   show the model only the N tools whose manuals best fit the goal (BM25)
   --files DIR          the folder read_file may read
   --world-seed N       the world lookup answers from (default 1)
   --temperature X      (default 0)
@@ -55,6 +56,7 @@ const OPTIONS = {
   'tool-timeout': { type: 'string' },
   files: { type: 'string' },
   tools: { type: 'string' },
+  'tools-per-step': { type: 'string' },
   'world-seed': { type: 'string' },
   temperature: { type: 'string' },
   trace: { type: 'string' },
@@ -111,6 +113,7 @@ export async function agentCommand(args: string[]): Promise<void> {
       ...(str(p, 'seconds') ? { seconds: num(p, 'seconds', 0, { above: 0 }) } : {}),
     },
     toolTimeoutMs: num(p, 'tool-timeout', 10_000, int),
+    ...(str(p, 'tools-per-step') ? { toolsPerStep: num(p, 'tools-per-step', 1, int) } : {}),
     temperature: num(p, 'temperature', 0, { min: 0 }),
   });
   const trace = str(p, 'trace') ? new TraceWriter(str(p, 'trace')!) : null;

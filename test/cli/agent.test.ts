@@ -41,7 +41,12 @@ test('jielong agent: errors are one line', () => {
     assert.equal(r.status, 1, args.join(' '));
     assert.match(r.stderr, message);
   }
-  // A prompt past the model's context ends the run with reason error, said plainly.
+  // Every tool offered at once overflows models/chat's context: the run ends saying so. Retrieval
+  // shows it the one that fits.
+  const picked = jielong('agent', '--tools-per-step', '1', 'Where was Jana Coyle born?');
+  assert.equal(picked.status, 0, picked.stderr);
+  assert.match(picked.stdout, /tools shown: lookup\n/);
+  assert.match(picked.stdout, /final \(done; 2 steps, \d+ tokens\): Jana Coyle was born in Stonebridge\./);
   const long = jielong('agent', 'Where was Jana Coyle born?');
   assert.equal(long.status, 1);
   assert.match(long.stdout, /final \(error: jielong: the prompt has \d+ tokens; the model's context is 192/);

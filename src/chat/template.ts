@@ -101,3 +101,29 @@ export class ChatTemplate {
     }
   }
 }
+
+/** JSON as Python's json.dumps and Jinja's tojson write it: ", " and ": " between items. */
+export function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`)
+      .join(', ')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * The tool block of CHATML_TEMPLATE's system turn, as text: what a model without native tool calling
+ * is given in its system message (src/agent's promptToolCalling), so that a model trained on jielong's
+ * template sees the same prompt either way (tested against the template's own rendering).
+ */
+export function chatmlToolBlock(tools: readonly ToolSpec[]): string {
+  const lines = tools.map((t) => pythonJson(t.function)).join('\n');
+  return `Tools:\n${lines}\nCall one as ${TOOL_CALL_OPEN}{"name": ..., "arguments": {...}}${TOOL_CALL_CLOSE}`;
+}
+
+/** An assistant's tool call as CHATML_TEMPLATE writes it. */
+export function chatmlToolCall(name: string, args: string): string {
+  return `${TOOL_CALL_OPEN}{"name": ${JSON.stringify(name)}, "arguments": ${args}}${TOOL_CALL_CLOSE}`;
+}

@@ -10,6 +10,7 @@ export {
   type FinishedBecause,
 } from './agent.js';
 export { BM25, terms } from './bm25.js';
+export { connectMcp, type McpConnection, mcpServer, serveMcp } from './mcp.js';
 export { type PromptToolCallingOptions, promptToolCalling } from './prompt-tools.js';
 export {
   JielongLanguageModel,

@@ -8,6 +8,7 @@ import { generateCommand } from './generate.js';
 import { importCommand } from './import.js';
 import { info } from './info.js';
 import { lensCommand } from './lens.js';
+import { mcpCommand } from './mcp.js';
 import { plotCommand } from './plot.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
@@ -29,6 +30,7 @@ const commands: Record<string, Command> = {
     summary: 'give a model a goal and tools, and watch it act (jielong agent trace FILE reads a run)',
     run: agentCommand,
   },
+  mcp: { summary: "jielong's tools as an MCP server over stdio", run: mcpCommand },
   serve: { summary: 'an OpenAI-compatible HTTP server (continuous batching)', run: serveCommand },
   eval: { summary: 'validation loss and perplexity of a checkpoint', run: evalCommand },
   lens: {

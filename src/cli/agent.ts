@@ -3,13 +3,15 @@
 
 import { basename } from 'node:path';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import type { LanguageModel } from 'ai';
+import type { LanguageModel, ToolSet } from 'ai';
 import {
   Agent,
   builtinTools,
+  connectMcp,
   describeEvent,
   formatTrace,
   jielong,
+  type McpConnection,
   readTrace,
   TraceWriter,
 } from '../agent/index.js';
@@ -38,6 +40,8 @@ agent:
   --tools NAMES        the built-in tools to offer, comma-separated (default all; a small model's context
                        fits only a few: models/chat knows lookup)
   --tools-per-step N   show the model only the N tools whose manuals best fit the goal (BM25)
+  --mcp COMMAND        also offer the tools of this MCP server (started over stdio; repeatable;
+                       its tools replace built-in ones of the same name; --tools none for only these)
   --files DIR          the folder read_file may read
   --world-seed N       the world lookup answers from (default 1)
   --temperature X      (default 0)
@@ -56,6 +60,7 @@ const OPTIONS = {
   'tool-timeout': { type: 'string' },
   files: { type: 'string' },
   tools: { type: 'string' },
+  mcp: { type: 'string', multiple: true },
   'tools-per-step': { type: 'string' },
   'world-seed': { type: 'string' },
   temperature: { type: 'string' },
@@ -81,7 +86,7 @@ function chooseTools(p: NonNullable<ReturnType<typeof parse>>) {
     worldSeed: num(p, 'world-seed', 1, { integer: true, min: 0 }),
     files: str(p, 'files'),
   });
-  const names = str(p, 'tools')?.split(',') ?? Object.keys(all);
+  const names = str(p, 'tools') === 'none' ? [] : (str(p, 'tools')?.split(',') ?? Object.keys(all));
   for (const n of names) {
     if (!(n in all))
       throw new Error(
@@ -103,9 +108,17 @@ export async function agentCommand(args: string[]): Promise<void> {
     throw new Error(`expected one goal (in quotes), got ${p.positionals.length} arguments`);
   if (str(p, 'threads')) setNumThreads(num(p, 'threads', 1, { integer: true, min: 1 }));
   const int = { integer: true, min: 1 };
+  const servers: McpConnection[] = [];
+  const fromMcp: ToolSet = {};
+  for (const command of (p.values.mcp as string[] | undefined) ?? []) {
+    const [cmd, ...rest] = command.split(' ').filter(Boolean);
+    const connection = await connectMcp({ command: cmd, args: rest });
+    servers.push(connection);
+    Object.assign(fromMcp, connection.tools);
+  }
   const agent = new Agent({
     model: chooseModel(p),
-    tools: chooseTools(p),
+    tools: { ...chooseTools(p), ...fromMcp },
     instructions: str(p, 'instructions'),
     budget: {
       steps: num(p, 'steps', 10, int),
@@ -137,6 +150,7 @@ export async function agentCommand(args: string[]): Promise<void> {
     }
   } finally {
     process.off('SIGINT', stop);
+    await Promise.all(servers.map((s) => s.close()));
   }
   const result = await run.result;
   if (result.reason === 'error') process.exitCode = 1;

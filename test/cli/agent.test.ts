@@ -27,6 +27,22 @@ test('jielong agent: models/chat looks the fact up, answers, and the trace reads
   assert.match(back.stdout, /ms {2}"Jana Coyle was born in Stonebridge\."/);
 });
 
+test('jielong agent --mcp: the tools of an MCP server (here jielong mcp itself), chosen by retrieval', () => {
+  const r = jielong(
+    'agent',
+    '--tools',
+    'none',
+    '--mcp',
+    `${process.execPath} ${BIN} mcp`,
+    '--tools-per-step',
+    '1',
+    'Where was Jana Coyle born?',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /tools shown: lookup\n/);
+  assert.match(r.stdout, /final \(done; 2 steps, \d+ tokens\): Jana Coyle was born in Stonebridge\./);
+});
+
 test('jielong agent: errors are one line', () => {
   const cases: [string[], RegExp][] = [
     [

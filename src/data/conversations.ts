@@ -26,6 +26,18 @@ export const LOOKUP_TOOL: ToolSpec = {
   },
 };
 
+/** The calculator's manual, as the arithmetic chats offer it (and jielong agent's calculator has it). */
+export const CALCULATOR_TOOL: ToolSpec = {
+  type: 'function',
+  function: {
+    name: 'calculator',
+    description: 'Evaluate an arithmetic expression (+ - * / ^ %, parentheses)',
+    parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] },
+  },
+};
+
+const ARITHMETIC_QUESTIONS = ['What is {e}?', 'Compute {e}.', 'How much is {e}?'];
+
 const SYSTEM_PROMPTS = [
   'You are a helpful assistant.',
   'Answer in one sentence.',
@@ -40,11 +52,16 @@ export interface ConversationOptions {
   split?: RequestSplit;
   /** Share of chats that offer the lookup tool (default 0.25). */
   toolShare?: number;
+  /**
+   * Share of chats that ask for arithmetic too hard to do in one's head and offer the calculator (default
+   * 0: off, and then the chats are exactly those of earlier versions, so a seeded recipe still holds).
+   */
+  arithmeticShare?: number;
 }
 
 /** Chats of one to three questions each, seeded. */
 export function worldConversations(world: World, options: ConversationOptions = {}): Conversation[] {
-  const { count = 4000, seed = 0, split = 'train', toolShare = 0.25 } = options;
+  const { count = 4000, seed = 0, split = 'train', toolShare = 0.25, arithmeticShare = 0 } = options;
   const g = new Generator(seed);
   const cases = requestCases(world, split);
   const answered = cases.filter((c) => c.kind === 'answered');
@@ -52,6 +69,10 @@ export function worldConversations(world: World, options: ConversationOptions = 
   return Array.from({ length: count }, (): Conversation => {
     const messages: Message[] = [];
     if (g.random() < 0.3) messages.push({ role: 'system', content: choice(g, SYSTEM_PROMPTS) });
+    if (arithmeticShare > 0 && g.random() < arithmeticShare) {
+      arithmeticTurn(messages, g, `call_${g.randint(1e9)}`);
+      return { messages, tools: [CALCULATOR_TOOL] };
+    }
     if (g.random() < toolShare) {
       toolTurn(messages, choice(g, answered), `call_${g.randint(1e9)}`);
       return { messages, tools: [LOOKUP_TOOL] };
@@ -63,6 +84,27 @@ export function worldConversations(world: World, options: ConversationOptions = 
     }
     return { messages };
   });
+}
+
+/** A product, sum or difference of numbers of two to four digits, calculated by the tool. */
+function arithmeticTurn(messages: Message[], g: Generator, id: string): void {
+  const n = () => 10 + g.randint(9990);
+  const op = choice(g, ['+', '-', '*']);
+  const [a, b] = [n(), n()];
+  const expression = `${a} ${op} ${b}`;
+  const value = op === '+' ? a + b : op === '-' ? a - b : a * b;
+  messages.push(
+    { role: 'user', content: choice(g, ARITHMETIC_QUESTIONS).replace('{e}', expression) },
+    {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id, type: 'function', function: { name: 'calculator', arguments: JSON.stringify({ expression }) } },
+      ],
+    },
+    { role: 'tool', content: String(value), tool_call_id: id },
+    { role: 'assistant', content: `${expression} is ${value}.` },
+  );
 }
 
 function toolTurn(messages: Message[], c: RequestCase, id: string): void {

@@ -8,7 +8,12 @@ export {
   type BatchSamplerState,
 } from './batch-sampler.js';
 export { ConversationSampler, samplerFor, type TrainingChat } from './conversation-sampler.js';
-export { type ConversationOptions, LOOKUP_TOOL, worldConversations } from './conversations.js';
+export {
+  CALCULATOR_TOOL,
+  type ConversationOptions,
+  LOOKUP_TOOL,
+  worldConversations,
+} from './conversations.js';
 export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } from './corpus.js';
 export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
 export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';

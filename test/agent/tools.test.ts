@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { asSchema, type ToolSet } from 'ai';
 import {
+  builtinTools,
   evaluate,
   formatTrace,
   lookupTool,
@@ -12,7 +14,7 @@ import {
   readTrace,
   TraceWriter,
 } from '../../src/agent/index.js';
-import { generateWorld } from '../../src/data/index.js';
+import { CALCULATOR_TOOL, generateWorld, LOOKUP_TOOL } from '../../src/data/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jielong-tools-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -29,6 +31,15 @@ test('calculator: precedence, parentheses, powers, unary minus; errors say where
   assert.throws(() => evaluate('(1'), /expected "\)"/);
   assert.throws(() => evaluate('1 / 0'), /not a finite number/);
   assert.throws(() => evaluate('process.exit()'), /expected a number at position 0/);
+});
+
+test("calculator and lookup carry the very manuals the world's chats teach", async () => {
+  const tools: ToolSet = builtinTools();
+  for (const spec of [CALCULATOR_TOOL, LOOKUP_TOOL]) {
+    const t = tools[spec.function.name];
+    assert.equal(t.description, spec.function.description);
+    assert.deepEqual(await asSchema(t.inputSchema).jsonSchema, spec.function.parameters);
+  }
 });
 
 test('lookup answers from the world, and says when it knows nothing', async () => {

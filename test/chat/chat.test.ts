@@ -2,7 +2,9 @@
 // tool calls read back (and malformed ones refused), the world's conversations, a vocabulary grown for
 // the template's special tokens without changing any logit of the old ones.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { evaluate } from '../../src/agent/index.js';
 import {
   asChatModel,
   CHATML_TEMPLATE,
@@ -13,6 +15,7 @@ import {
   tokenizeConversation,
 } from '../../src/chat/index.js';
 import {
+  CALCULATOR_TOOL,
   ConversationSampler,
   generateWorld,
   LOOKUP_TOOL,
@@ -185,6 +188,32 @@ describe('world conversations', () => {
 
   test('seeded: the same seed gives the same chats', () => {
     assert.deepEqual(worldConversations(world, { count: 20, seed: 2 }), chats.slice(0, 20));
+  });
+
+  test('the default chats stay those models/chat was trained on (its recipe is seeded)', () => {
+    const json = JSON.stringify(worldConversations(generateWorld(1), { count: 300, seed: 1 }));
+    assert.equal(
+      createHash('sha256').update(json).digest('hex'),
+      '1f7d2346d5f7575dc5989e05e20f865bfac8e4038723b116826832e1c5a96e6a',
+    );
+  });
+
+  test('arithmetic chats: the calculator is called with the question, and the answer is right', () => {
+    const math = worldConversations(world, { count: 400, seed: 3, arithmeticShare: 0.5 }).filter(
+      (c) => c.tools?.[0] === CALCULATOR_TOOL,
+    );
+    assert.ok(math.length > 150 && math.length < 250, `${math.length} arithmetic chats`);
+    for (const c of math) {
+      const call = c.messages.find((m) => m.role === 'assistant' && m.tool_calls) as Extract<
+        Message,
+        { role: 'assistant' }
+      >;
+      const { expression } = JSON.parse(call.tool_calls![0].function.arguments);
+      assert.ok((c.messages.find((m) => m.role === 'user')!.content as string).includes(expression));
+      const value = evaluate(expression);
+      assert.equal(c.messages.find((m) => m.role === 'tool')!.content, String(value));
+      assert.equal(c.messages.at(-1)!.content, `${expression} is ${value}.`);
+    }
   });
 });
 

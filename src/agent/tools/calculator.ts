@@ -1,7 +1,7 @@
 // Arithmetic the model should not do in its head: + - * / ^ %, parentheses, unary minus, decimals. A
 // small recursive-descent parser, never eval: the expression comes from a model.
-import { tool } from 'ai';
-import { z } from 'zod';
+import { jsonSchema, tool } from 'ai';
+import { CALCULATOR_TOOL } from '../../data/index.js';
 
 /** The value of an arithmetic expression; an error says where it stops making sense. */
 export function evaluate(expression: string): number {
@@ -62,8 +62,9 @@ export function evaluate(expression: string): number {
   return value;
 }
 
+// The manual the world's arithmetic chats teach (src/data), so a model trained on them sees its prompt.
 export const calculator = tool({
-  description: 'Evaluate an arithmetic expression (+ - * / ^ %, parentheses)',
-  inputSchema: z.object({ expression: z.string() }),
+  description: CALCULATOR_TOOL.function.description,
+  inputSchema: jsonSchema<{ expression: string }>(CALCULATOR_TOOL.function.parameters as never),
   execute: async ({ expression }) => evaluate(expression),
 });

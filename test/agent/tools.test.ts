@@ -40,6 +40,18 @@ test("calculator and lookup carry the very manuals the world's chats teach", asy
     assert.equal(t.description, spec.function.description);
     assert.deepEqual(await asSchema(t.inputSchema).jsonSchema, spec.function.parameters);
   }
+  // And arguments are checked against them before a tool runs.
+  const check = (name: string, v: unknown) => asSchema(tools[name].inputSchema).validate!(v);
+  assert.equal((await check('lookup', { subject: 'Ada', relation: 'born_in' })).success, true);
+  for (const [name, bad, why] of [
+    ['lookup', { subject: 'Ada', relation: 'birthday' }, /relation must be one of born_in/],
+    ['lookup', { subject: 'Ada' }, /relation is missing/],
+    ['calculator', { expression: 7 }, /expression must be a string, got 7/],
+    ['calculator', { expression: '1', x: 1 }, /unknown field x/],
+  ] as const) {
+    const r = await check(name, bad);
+    assert.ok(!r.success && why.test(r.error.message), `${name} ${JSON.stringify(bad)}`);
+  }
 });
 
 test('lookup answers from the world, and says when it knows nothing', async () => {

@@ -13,6 +13,7 @@ import type {
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
 import { chatmlToolBlock, chatmlToolCall, parseToolCalls, type ToolSpec } from '../chat/index.js';
+import { sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
 
 export interface PromptToolCallingOptions {
   /**
@@ -21,31 +22,6 @@ export interface PromptToolCallingOptions {
    */
   resultsAs?: 'tool' | 'user';
 }
-
-const specsOf = (params: LanguageModelV3CallOptions): ToolSpec[] =>
-  (params.tools ?? []).flatMap((t) =>
-    t.type === 'function'
-      ? [
-          {
-            type: 'function' as const,
-            function: {
-              name: t.name,
-              description: t.description,
-              parameters: t.inputSchema as Record<string, unknown>,
-            },
-          },
-        ]
-      : [],
-  );
-
-const resultText = (o: Extract<LanguageModelV3Prompt[number], { role: 'tool' }>['content'][number]) => {
-  if (o.type !== 'tool-result') return '';
-  const out = o.output;
-  if (out.type === 'text' || out.type === 'error-text') return out.value;
-  if (out.type === 'json' || out.type === 'error-json')
-    return typeof out.value === 'string' ? out.value : JSON.stringify(out.value);
-  return out.type;
-};
 
 /** The prompt with the tools in the system message and every call and result as plain messages. */
 function rewrite(
@@ -70,7 +46,7 @@ function rewrite(
       });
     } else if (m.role === 'tool' && resultsAs === 'user') {
       const text = m.content
-        .map((p) => (p.type === 'tool-result' ? `${p.toolName} returned: ${resultText(p)}` : ''))
+        .map((p) => (p.type === 'tool-result' ? `${p.toolName} returned: ${toolResultText(p.output)}` : ''))
         .join('\n');
       out.push({ role: 'user', content: [{ type: 'text', text }] });
     } else out.push(m);
@@ -98,13 +74,7 @@ function readCalls(
     }
     called = true;
     if (parsed.content) out.push({ type: 'text', text: parsed.content });
-    for (const t of parsed.toolCalls)
-      out.push({
-        type: 'tool-call',
-        toolCallId: t.id,
-        toolName: t.function.name,
-        input: t.function.arguments,
-      });
+    for (const t of parsed.toolCalls) out.push(sdkToolCall(t));
   }
   return { content: out, called };
 }
@@ -116,7 +86,7 @@ export function promptToolCalling(options: PromptToolCallingOptions = {}): Langu
   return {
     specificationVersion: 'v3',
     transformParams: async ({ params }) => {
-      const tools = specsOf(params);
+      const tools = toolSpecs(params);
       if (!tools.length) return params;
       const next: LanguageModelV3CallOptions = {
         ...params,

@@ -24,12 +24,12 @@ import {
   ReplyGate,
   readReply,
   type ToolChoice,
-  type ToolSpec,
   type Turn,
 } from '../chat/index.js';
 import type { LanguageModel } from '../model/index.js';
 import { Engine, type EngineEvent, type FinishReason } from '../serve/index.js';
 import type { Tokenizer, TokenizerConfig } from '../tokenizer/index.js';
+import { sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
 
 export interface JielongModelParts {
   model: LanguageModel;
@@ -77,41 +77,11 @@ export function toMessages(prompt: LanguageModelV3Prompt, warnings: SharedV3Warn
     } else {
       for (const r of m.content) {
         if (r.type !== 'tool-result') continue;
-        const o = r.output;
-        const content =
-          o.type === 'text' || o.type === 'error-text'
-            ? o.value
-            : o.type === 'json' || o.type === 'error-json'
-              ? typeof o.value === 'string'
-                ? o.value
-                : JSON.stringify(o.value)
-              : o.type === 'execution-denied'
-                ? `denied${o.reason ? `: ${o.reason}` : ''}`
-                : JSON.stringify(o);
-        out.push({ role: 'tool', content, tool_call_id: r.toolCallId });
+        out.push({ role: 'tool', content: toolResultText(r.output), tool_call_id: r.toolCallId });
       }
     }
   }
   return out;
-}
-
-function toolsOf(options: LanguageModelV3CallOptions, warnings: SharedV3Warning[]): ToolSpec[] {
-  const tools: ToolSpec[] = [];
-  for (const t of options.tools ?? []) {
-    if (t.type !== 'function') {
-      warnings.push({ type: 'unsupported', feature: `provider tool ${t.id}` });
-      continue;
-    }
-    tools.push({
-      type: 'function',
-      function: {
-        name: t.name,
-        description: t.description,
-        parameters: t.inputSchema as Record<string, unknown>,
-      },
-    });
-  }
-  return tools;
 }
 
 function toolChoiceOf(options: LanguageModelV3CallOptions): ToolChoice {
@@ -161,7 +131,7 @@ export class JielongLanguageModel implements LanguageModelV3 {
       warnings.push({ type: 'unsupported', feature: 'responseFormat json' });
     const turn: Turn = planTurn(this.template, this.parts.tokenizer, {
       messages: toMessages(options.prompt, warnings),
-      tools: toolsOf(options, warnings),
+      tools: toolSpecs(options, warnings),
       toolChoice: toolChoiceOf(options),
     });
     const context = this.parts.model.config.blockSize;
@@ -193,13 +163,7 @@ export class JielongLanguageModel implements LanguageModelV3 {
       const reply = readReply(turn, written, newCallId);
       const content: LanguageModelV3Content[] = [];
       if (reply.content) content.push({ type: 'text', text: reply.content });
-      for (const c of reply.toolCalls)
-        content.push({
-          type: 'tool-call',
-          toolCallId: c.id,
-          toolName: c.function.name,
-          input: c.function.arguments,
-        });
+      for (const c of reply.toolCalls) content.push(sdkToolCall(c));
       return {
         content,
         finishReason: finishOf(e.reason, reply.called),
@@ -245,13 +209,7 @@ export class JielongLanguageModel implements LanguageModelV3 {
           }
           const reply = readReply(turn, written, newCallId);
           if (reply.called) {
-            for (const call of reply.toolCalls)
-              c.enqueue({
-                type: 'tool-call',
-                toolCallId: call.id,
-                toolName: call.function.name,
-                input: call.function.arguments,
-              });
+            for (const call of reply.toolCalls) c.enqueue(sdkToolCall(call));
           } else text(gate.rest(written));
           if (opened) c.enqueue({ type: 'text-end', id });
           c.enqueue({

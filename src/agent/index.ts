@@ -8,8 +8,20 @@ export {
   type AgentResult,
   AgentRun,
   type FinishedBecause,
+  type PlanReason,
 } from './agent.js';
 export { BM25, terms } from './bm25.js';
+export { type EndpointOptions, endpointEmbed, endpointModel } from './endpoint.js';
+export {
+  answers,
+  type EvaluateOptions,
+  evaluateTools,
+  scoreOutcomes,
+  type TaskOutcome,
+  TOOL_CONDITIONS,
+  type ToolCondition,
+  type ToolScore,
+} from './evaluate.js';
 export { connectMcp, type McpConnection, mcpServer, serveMcp } from './mcp.js';
 export { type PromptToolCallingOptions, promptToolCalling } from './prompt-tools.js';
 export {
@@ -17,8 +29,20 @@ export {
   type JielongModelOptions,
   type JielongModelParts,
   jielong,
+  jielongEmbed,
   toMessages,
 } from './provider.js';
 export { type Embed, ToolRegistry, type ToolRegistryOptions } from './tool-registry.js';
-export { builtinTools, calculator, clock, evaluate, lookupTool, readFileTool } from './tools/index.js';
+export {
+  builtinTools,
+  calculator,
+  clock,
+  clockTool,
+  distractors,
+  driveTool,
+  evaluate,
+  lookupTool,
+  manualTool,
+  readFileTool,
+} from './tools/index.js';
 export { describeEvent, formatTrace, readTrace, type TraceEntry, TraceWriter } from './trace.js';

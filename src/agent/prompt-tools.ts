@@ -13,7 +13,7 @@ import type {
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
 import { chatmlToolBlock, chatmlToolCall, parseToolCalls, type ToolSpec } from '../chat/index.js';
-import { sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
+import { malformedMetadata, sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
 
 export interface PromptToolCallingOptions {
   /**
@@ -58,9 +58,10 @@ function rewrite(
 function readCalls(
   content: LanguageModelV3Content[],
   tools: ToolSpec[],
-): { content: LanguageModelV3Content[]; called: boolean } {
+): { content: LanguageModelV3Content[]; called: boolean; malformed?: string } {
   const out: LanguageModelV3Content[] = [];
   let called = false;
+  let malformed: string | undefined;
   let n = 0;
   for (const c of content) {
     if (c.type !== 'text') {
@@ -68,6 +69,7 @@ function readCalls(
       continue;
     }
     const parsed = parseToolCalls(c.text, tools, () => `call_prompt_${n++}`);
+    malformed ??= parsed.malformed;
     if (!parsed.toolCalls.length) {
       out.push(c);
       continue;
@@ -76,7 +78,7 @@ function readCalls(
     if (parsed.content) out.push({ type: 'text', text: parsed.content });
     for (const t of parsed.toolCalls) out.push(sdkToolCall(t));
   }
-  return { content: out, called };
+  return { content: out, called, ...(called ? {} : { malformed }) };
 }
 
 export function promptToolCalling(options: PromptToolCallingOptions = {}): LanguageModelV3Middleware {
@@ -101,9 +103,10 @@ export function promptToolCalling(options: PromptToolCallingOptions = {}): Langu
       const result = await doGenerate();
       const tools = toolsOf.get(params);
       if (!tools) return result;
-      const { content, called } = readCalls(result.content, tools);
+      const { content, called, malformed } = readCalls(result.content, tools);
       return {
         ...result,
+        ...malformedMetadata(malformed),
         content,
         finishReason: called ? { unified: 'tool-calls', raw: result.finishReason.raw } : result.finishReason,
       };
@@ -122,7 +125,7 @@ export function promptToolCalling(options: PromptToolCallingOptions = {}): Langu
         parts.push(value);
       }
       const text = parts.flatMap((p) => (p.type === 'text-delta' ? [p.delta] : [])).join('');
-      const { content, called } = readCalls(text ? [{ type: 'text', text }] : [], tools);
+      const { content, called, malformed } = readCalls(text ? [{ type: 'text', text }] : [], tools);
       const out: LanguageModelV3StreamPart[] = parts.filter(
         (p) => !p.type.startsWith('text-') && p.type !== 'finish',
       );
@@ -139,6 +142,7 @@ export function promptToolCalling(options: PromptToolCallingOptions = {}): Langu
       if (finish && finish.type === 'finish')
         out.push({
           ...finish,
+          ...malformedMetadata(malformed),
           finishReason: called
             ? { unified: 'tool-calls', raw: finish.finishReason.raw }
             : finish.finishReason,

@@ -27,9 +27,10 @@ import {
   type Turn,
 } from '../chat/index.js';
 import type { LanguageModel } from '../model/index.js';
-import { Engine, type EngineEvent, type FinishReason } from '../serve/index.js';
+import { Engine, type EngineEvent, embed, type FinishReason } from '../serve/index.js';
 import type { Tokenizer, TokenizerConfig } from '../tokenizer/index.js';
-import { sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
+import { malformedMetadata, sdkToolCall, toolResultText, toolSpecs } from './sdk-parts.js';
+import type { Embed } from './tool-registry.js';
 
 export interface JielongModelParts {
   model: LanguageModel;
@@ -168,6 +169,7 @@ export class JielongLanguageModel implements LanguageModelV3 {
         content,
         finishReason: finishOf(e.reason, reply.called),
         usage: usageOf(e.promptTokens, e.completionTokens),
+        ...malformedMetadata(reply.malformed),
         warnings,
         response: { modelId: this.modelId, timestamp: new Date() },
       };
@@ -216,6 +218,7 @@ export class JielongLanguageModel implements LanguageModelV3 {
             type: 'finish',
             finishReason: finishOf(e.reason, reply.called),
             usage: usageOf(e.promptTokens, e.completionTokens),
+            ...malformedMetadata(reply.malformed),
           });
           return c.close();
         }
@@ -224,6 +227,17 @@ export class JielongLanguageModel implements LanguageModelV3 {
     });
     return { stream };
   }
+}
+
+/**
+ * A checkpoint's own embeddings (the mean final residual stream, unit length: what jielong serve's
+ * /v1/embeddings returns) for tool retrieval in-process.
+ */
+export function jielongEmbed(parts: Pick<JielongModelParts, 'model' | 'tokenizer'>): Embed {
+  return async (texts) =>
+    texts.map((t) =>
+      Array.from(embed(parts.model, parts.tokenizer.encode(t).slice(-parts.model.config.blockSize))),
+    );
 }
 
 /** A loaded chat checkpoint as an AI SDK model: `generateText({ model: jielong(loadCheckpoint(dir)), ... })`. */

@@ -38,3 +38,16 @@ export const sdkToolCall = (c: ToolCall): LanguageModelV3ToolCall => ({
   toolName: c.function.name,
   input: c.function.arguments,
 });
+
+/**
+ * What a provider tells the agent when the model tried to call a tool and wrote something unreadable:
+ * the reply stays text (as the chat API promises), and this names why it is not a call.
+ */
+export const malformedMetadata = (malformed: string | undefined) =>
+  malformed ? { providerMetadata: { jielong: { malformedToolCall: malformed } } } : {};
+
+export function malformedOf(metadata: unknown): string | undefined {
+  const m = (metadata as { jielong?: { malformedToolCall?: unknown } } | undefined)?.jielong
+    ?.malformedToolCall;
+  return typeof m === 'string' ? m : undefined;
+}

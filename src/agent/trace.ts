@@ -60,6 +60,12 @@ export function describeEvent(e: AgentEvent): string {
       return `<- ${e.toolName} failed: ${e.error}`;
     case 'tools':
       return `tools shown: ${e.names.join(', ')}`;
+    case 'prompt':
+      return `prompt: ${e.messages.length} messages${e.system ? `, system ${short(e.system, 80)}` : ''}`;
+    case 'usage':
+      return `usage: ${e.inputTokens} tokens in, ${e.outputTokens} out (${e.finishReason})`;
+    case 'plan':
+      return `plan ${e.revision} (${e.reason}): ${e.steps.join(' -> ')}`;
     case 'interrupt':
       return `(interrupted: ${e.text})`;
     case 'final':

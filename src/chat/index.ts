@@ -12,6 +12,7 @@ export {
   type ToolCall,
   type ToolSpec,
 } from './messages.js';
+export { formatPlan, PLAN_REQUEST, parsePlan, withPlan } from './plan.js';
 export { type TokenizedConversation, tokenizeConversation } from './sft.js';
 export {
   CHATML_SPECIAL_TOKENS,

@@ -26,13 +26,15 @@ export const MESSAGE_SCHEMA = z.discriminatedUnion('role', [
     role: z.literal('assistant'),
     content: content.nullable().optional(),
     tool_calls: z.array(TOOL_CALL_SCHEMA).optional(),
+    // OpenAI's fine-tuning format: weight 0 keeps a turn in the context but out of the loss.
+    weight: z.union([z.literal(0), z.literal(1)]).optional(),
   }),
   z.looseObject({ role: z.literal('tool'), content, tool_call_id: z.string().optional() }),
 ]);
 
 export type Message =
   | { role: 'system' | 'user'; content: string }
-  | { role: 'assistant'; content?: string | null; tool_calls?: ToolCall[] }
+  | { role: 'assistant'; content?: string | null; tool_calls?: ToolCall[]; weight?: 0 | 1 }
   | { role: 'tool'; content: string; tool_call_id?: string };
 
 export type Role = Message['role'];

@@ -1,6 +1,7 @@
 // Supervised fine-tuning data: a conversation as token ids plus which of them the loss is on. Only the
 // assistant's own tokens are trained (its reply and the <|im_end|> that ends it): the model learns to
-// answer, not to predict the user's questions or the template's markup.
+// answer, not to predict the user's questions or the template's markup. An assistant turn with weight 0
+// (OpenAI's fine-tuning field) is context only: what the model said earlier, not what it should learn.
 import type { Tokenizer } from '../tokenizer/index.js';
 import type { Conversation } from './messages.js';
 import type { ChatTemplate } from './template.js';
@@ -50,7 +51,7 @@ export function tokenizeConversation(
     // What follows the end-of-turn token (a newline) is the template's, not the reply's.
     const end = template.eos ? reply.indexOf(template.eos) : -1;
     const cut = end < 0 ? reply.length : end + template.eos!.length;
-    push(reply.slice(0, cut), true);
+    push(reply.slice(0, cut), m.weight !== 0);
     push(reply.slice(cut), false);
   });
   if (!trained.includes(true)) throw new Error('sft: the conversation has no assistant turn to learn from');

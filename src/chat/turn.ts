@@ -77,6 +77,8 @@ export interface Reply {
   toolCalls: ToolCall[];
   /** Whether the reply is calls (else text, also when the model's calls were malformed). */
   called: boolean;
+  /** Why the calls the text tried to make were not taken (parseToolCalls). */
+  malformed?: string;
 }
 
 /** The reply a turn wrote (after the forced text): tool calls when it holds well-formed ones. */
@@ -86,6 +88,7 @@ export function readReply(turn: Turn, written: string, newId: () => string): Rep
     const parsed = parseToolCalls(text, turn.tools, newId);
     if (parsed.toolCalls.length)
       return { content: parsed.content, toolCalls: parsed.toolCalls, called: true };
+    if (parsed.malformed) return { content: text, toolCalls: [], called: false, malformed: parsed.malformed };
   }
   return { content: text, toolCalls: [], called: false };
 }

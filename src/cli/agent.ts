@@ -2,13 +2,14 @@
 // run's trace back.
 
 import { basename } from 'node:path';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModel, ToolSet } from 'ai';
 import {
   Agent,
   builtinTools,
   connectMcp,
   describeEvent,
+  driveTool,
+  endpointModel,
   formatTrace,
   jielong,
   type McpConnection,
@@ -16,9 +17,19 @@ import {
   TraceWriter,
 } from '../agent/index.js';
 import { setNumThreads } from '../backend/index.js';
+import {
+  generateWorld,
+  neighbours,
+  type PlanningStrategy,
+  ROUTE_INSTRUCTIONS,
+  RoadTrip,
+  roadMap,
+  toolExamples,
+  type World,
+} from '../data/index.js';
 import { loadCheckpoint } from '../train/index.js';
 import { num, parse, str } from './args.js';
-import { modelDir, SHIPPED_CHAT_MODEL } from './model-path.js';
+import { modelDir, SHIPPED_AGENT_MODEL } from './model-path.js';
 
 const USAGE = `usage: jielong agent [options] GOAL
        jielong agent trace FILE
@@ -27,21 +38,29 @@ Gives a model a goal and tools; it acts (calls tools), observes, and goes on unt
 budget runs out. Tools: calculator, lookup (the built-in world's facts), clock, and read_file with --files.
 
 model (one of):
-  --model DIR          a jielong chat checkpoint, in-process (default: models/chat)
+  --model DIR          a jielong chat checkpoint, in-process (default: models/agent, which knows
+                       calculator, lookup, clock and drive)
   --endpoint URL       an OpenAI-compatible server (jielong serve, vLLM, llama.cpp's server): its /v1 URL
   --model-id ID        the model to ask the endpoint for (required with --endpoint)
   --api-key KEY        the endpoint's key (default: $OPENAI_API_KEY)
+  --completions        use the endpoint's /v1/completions: the conversation rendered with ChatML, tools
+                       through the prompt (for a base model, or a server without a chat route)
 agent:
   --instructions TEXT  the system message
   --steps N            model calls at most (default 10)
   --tokens N           tokens at most, all steps together
   --seconds X          wall-clock time at most
   --tool-timeout MS    a tool call's time limit (default 10000)
-  --tools NAMES        the built-in tools to offer, comma-separated (default all; a small model's context
-                       fits only a few: models/chat knows lookup)
+  --tools NAMES        the built-in tools to offer, comma-separated, or none (default all; a small
+                       model's context fits only a few: models/chat knows lookup alone)
   --tools-per-step N   show the model only the N tools whose manuals best fit the goal (BM25)
   --mcp COMMAND        also offer the tools of this MCP server (started over stdio; repeatable;
                        its tools replace built-in ones of the same name; --tools none for only these)
+  --planning S         plan-then-act (plan once) or replan (plan again after every observation); the
+                       plan is shown to the model while it acts, and in the trace
+  --trip TOWN          a road trip on the world's map from TOWN: the drive tool (alone, unless --tools
+                       names more) and the trip's instructions (the planning study)
+  --closed A-B         a road of the trip that turns out closed (repeatable)
   --files DIR          the folder read_file may read
   --world-seed N       the world lookup answers from (default 1)
   --temperature X      (default 0)
@@ -53,6 +72,10 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   'model-id': { type: 'string' },
   'api-key': { type: 'string' },
+  completions: { type: 'boolean' },
+  planning: { type: 'string' },
+  trip: { type: 'string' },
+  closed: { type: 'string', multiple: true },
   instructions: { type: 'string' },
   steps: { type: 'string' },
   tokens: { type: 'string' },
@@ -75,25 +98,63 @@ function chooseModel(p: NonNullable<ReturnType<typeof parse>>): LanguageModel {
     const id = str(p, 'model-id');
     if (!id) throw new Error('--endpoint needs --model-id (GET /v1/models lists them)');
     const apiKey = str(p, 'api-key') ?? process.env.OPENAI_API_KEY;
-    return createOpenAICompatible({ name: 'endpoint', baseURL: endpoint, apiKey }).chatModel(id);
+    return endpointModel({
+      baseURL: endpoint,
+      modelId: id,
+      apiKey,
+      completions: p.values.completions === true,
+    });
   }
-  const dir = modelDir(str(p, 'model') ?? SHIPPED_CHAT_MODEL);
+  if (p.values.completions) throw new Error('--completions needs --endpoint');
+  const dir = modelDir(str(p, 'model') ?? SHIPPED_AGENT_MODEL);
   return jielong(loadCheckpoint(dir), { modelId: basename(dir) });
 }
 
-function chooseTools(p: NonNullable<ReturnType<typeof parse>>) {
-  const all: Record<string, unknown> = builtinTools({
-    worldSeed: num(p, 'world-seed', 1, { integer: true, min: 0 }),
+function chooseTools(p: NonNullable<ReturnType<typeof parse>>): ToolSet {
+  const seed = num(p, 'world-seed', 1, { integer: true, min: 0 });
+  const all: ToolSet = builtinTools({
+    worldSeed: seed,
     files: str(p, 'files'),
   });
-  const names = str(p, 'tools') === 'none' ? [] : (str(p, 'tools')?.split(',') ?? Object.keys(all));
+  // A road trip offers drive alone unless --tools says more: the model learned to drive with one tool.
+  const given = str(p, 'tools') ?? (str(p, 'trip') ? 'none' : undefined);
+  const names = given === 'none' ? [] : (given?.split(',') ?? Object.keys(all));
   for (const n of names) {
     if (!(n in all))
       throw new Error(
         `--tools: no built-in tool "${n}" (${Object.keys(all).join(', ')}${str(p, 'files') ? '' : '; read_file needs --files'})`,
       );
   }
-  return Object.fromEntries(names.map((n) => [n, all[n]])) as ReturnType<typeof builtinTools>;
+  const chosen: ToolSet = Object.fromEntries(names.map((n) => [n, all[n]]));
+  const from = str(p, 'trip');
+  if (from)
+    chosen.drive = driveTool(roadTrip(generateWorld(seed), from, (p.values.closed as string[]) ?? []));
+  else if (p.values.closed) throw new Error('--closed needs --trip');
+  return chosen;
+}
+
+/** A trip on the world's road map from `from`, with the roads given as "A-B" closed. */
+function roadTrip(world: World, from: string, closed: string[]): RoadTrip {
+  const map = roadMap(world);
+  const town = (t: string, what: string) => {
+    if (!map.towns.includes(t)) throw new Error(`${what}: no town "${t}" (towns: ${map.towns.join(', ')})`);
+    return t;
+  };
+  const roads = closed.map((c): [string, string] => {
+    const ends = c.split('-');
+    if (ends.length !== 2) throw new Error(`--closed: "${c}" is not A-B`);
+    const [a, b] = [town(ends[0], '--closed'), town(ends[1], '--closed')];
+    if (!neighbours(map, a).includes(b))
+      throw new Error(`--closed: no road ${a}-${b} (roads: ${map.roads.map((r) => r.join('-')).join(', ')})`);
+    return [a, b];
+  });
+  return new RoadTrip(map, town(from, '--trip'), roads);
+}
+
+function planningOf(given: string): PlanningStrategy {
+  if (given !== 'plan-then-act' && given !== 'replan')
+    throw new Error(`--planning: "${given}" is not plan-then-act or replan`);
+  return given;
 }
 
 export async function agentCommand(args: string[]): Promise<void> {
@@ -119,15 +180,19 @@ export async function agentCommand(args: string[]): Promise<void> {
   const agent = new Agent({
     model: chooseModel(p),
     tools: { ...chooseTools(p), ...fromMcp },
-    instructions: str(p, 'instructions'),
+    // A road trip runs under the instructions its chats were trained with, unless told otherwise.
+    instructions: str(p, 'instructions') ?? (str(p, 'trip') ? ROUTE_INSTRUCTIONS : undefined),
     budget: {
       steps: num(p, 'steps', 10, int),
       ...(str(p, 'tokens') ? { tokens: num(p, 'tokens', 0, int) } : {}),
       ...(str(p, 'seconds') ? { seconds: num(p, 'seconds', 0, { above: 0 }) } : {}),
     },
     toolTimeoutMs: num(p, 'tool-timeout', 10_000, int),
-    ...(str(p, 'tools-per-step') ? { toolsPerStep: num(p, 'tools-per-step', 1, int) } : {}),
+    ...(str(p, 'tools-per-step')
+      ? { toolsPerStep: num(p, 'tools-per-step', 1, int), examples: toolExamples() }
+      : {}),
     temperature: num(p, 'temperature', 0, { min: 0 }),
+    ...(str(p, 'planning') ? { planning: planningOf(str(p, 'planning')!) } : {}),
   });
   const trace = str(p, 'trace') ? new TraceWriter(str(p, 'trace')!) : null;
   const run = agent.run(p.positionals[0]);
@@ -138,6 +203,7 @@ export async function agentCommand(args: string[]): Promise<void> {
   try {
     for await (const e of run) {
       trace?.write(e);
+      if (e.type === 'prompt') continue; // the whole conversation each step: for the trace, not the screen
       if (e.type === 'text') {
         if (!inText) out.write('  ');
         inText = true;

@@ -9,6 +9,7 @@ import {
   tokenizeConversation,
 } from '../chat/index.js';
 import {
+  agentConversations,
   generateCorpus,
   generateWorld,
   readTextFile,
@@ -40,20 +41,25 @@ export const TEXT_SOURCE = z.discriminatedUnion(
       seed: z.number().int().min(0),
       count: z.number().int().min(1),
     }),
+    /** Supervised fine-tuning on the world's tool-use and road-trip chats (agentConversations). */
+    z.strictObject({
+      kind: z.literal('sft-agent'),
+      seed: z.number().int().min(0),
+      count: z.number().int().min(1),
+    }),
   ],
   {
     error:
-      'must be { kind: "builtin", seed }, { kind: "file", path }, { kind: "sft-file", path } or { kind: "sft-world", seed, count }',
+      'must be { kind: "builtin", seed }, { kind: "file", path }, { kind: "sft-file", path }, { kind: "sft-world", seed, count } or { kind: "sft-agent", seed, count }',
   },
 );
 
 export type TextSource = z.infer<typeof TEXT_SOURCE>;
 
 export type PlainSource = Extract<TextSource, { kind: 'builtin' | 'file' }>;
-export type ChatSource = Extract<TextSource, { kind: 'sft-file' | 'sft-world' }>;
+export type ChatSource = Extract<TextSource, { kind: 'sft-file' | 'sft-world' | 'sft-agent' }>;
 
-export const isChatSource = (s: TextSource): s is ChatSource =>
-  s.kind === 'sft-file' || s.kind === 'sft-world';
+export const isChatSource = (s: TextSource): s is ChatSource => s.kind.startsWith('sft-');
 
 export function loadText(source: PlainSource): string {
   if (source.kind === 'file') return readTextFile(source.path);
@@ -65,6 +71,8 @@ export function loadText(source: PlainSource): string {
 
 export function loadConversations(source: ChatSource): Conversation[] {
   if (source.kind === 'sft-file') return readConversations(source.path);
+  if (source.kind === 'sft-agent')
+    return agentConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
   return worldConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
 }
 
@@ -72,6 +80,8 @@ export function describe(source: TextSource): string {
   if (source.kind === 'file' || source.kind === 'sft-file') return source.path;
   if (source.kind === 'sft-world')
     return `${source.count} conversations of the built-in world (seed ${source.seed})`;
+  if (source.kind === 'sft-agent')
+    return `${source.count} tool-use and road-trip conversations of the built-in world (seed ${source.seed})`;
   const requests = source.requests ? `, ${source.requests} request documents` : '';
   const passes = source.factPasses !== undefined ? `, ${source.factPasses} fact passes` : '';
   return `the built-in corpus (seed ${source.seed}${passes}${requests})`;

@@ -6,8 +6,8 @@ import { recoverDirAtomic } from '../io/index.js';
 /** models/tiny in the package: trained by jielong on its built-in corpus (see models/README.md). */
 export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/tiny', import.meta.url));
 
-/** models/chat: a chat model trained by jielong on its world's conversations (jielong agent's default). */
-export const SHIPPED_CHAT_MODEL = fileURLToPath(new URL('../../../models/chat', import.meta.url));
+/** models/agent: a chat model trained by jielong to call its tools and plan (jielong agent's default). */
+export const SHIPPED_AGENT_MODEL = fileURLToPath(new URL('../../../models/agent', import.meta.url));
 
 export function modelDir(given: string | undefined): string {
   const dir = given ?? SHIPPED_MODEL;

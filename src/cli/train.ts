@@ -48,11 +48,12 @@ data:
   --fact-passes N        times the built-in corpus writes out every fact (default 8)
   --requests N           add N documents of questions and replies to the built-in corpus: public facts
                          answered, private ones declined (the refusal behaviour jielong lens steer uses)
-  --sft FILE|world       supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
-                         line, OpenAI's format) or the built-in world's questions, refusals and tool
-                         calls; the loss is on the assistant's tokens only. With --init-from, a base
-                         model gains the ChatML template and its special tokens (its vocabulary grows)
-  --sft-count N          conversations --sft world writes (default 4000; seeded by --corpus-seed)
+  --sft FILE|world|agent supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
+                         line, OpenAI's format), the built-in world's questions, refusals and tool
+                         calls (world), or its tool-use tasks and road trips that plan (agent); the
+                         loss is on the assistant's tokens only. With --init-from, a base model gains
+                         the ChatML template and its special tokens (its vocabulary grows)
+  --sft-count N          conversations --sft world|agent writes (default 4000; seeded by --corpus-seed)
   --tokenizer char|bpe   tokenizer to build from the text (default char)
   --vocab-size N         BPE vocabulary size (default 512)
 model:
@@ -211,18 +212,18 @@ function dataSource(p: Parsed): TextSource {
       'data',
       'requests',
       'fact-passes',
-      ...(sft === 'world' ? [] : ['sft-count', 'corpus-seed']),
+      ...(sft === 'world' || sft === 'agent' ? [] : ['sft-count', 'corpus-seed']),
     ]);
     if (wrong) throw new Error(`--${wrong} does not apply with --sft ${sft}`);
-    return sft === 'world'
+    return sft === 'world' || sft === 'agent'
       ? {
-          kind: 'sft-world',
+          kind: sft === 'world' ? 'sft-world' : 'sft-agent',
           seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
           count: num(p, 'sft-count', 4000, { integer: true, min: 2 }),
         }
       : { kind: 'sft-file', path: sft };
   }
-  if (str(p, 'sft-count')) throw new Error('--sft-count needs --sft world');
+  if (str(p, 'sft-count')) throw new Error('--sft-count needs --sft world or --sft agent');
   for (const flag of ['corpus-seed', 'requests', 'fact-passes']) {
     if (str(p, 'data') && str(p, flag))
       throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);

@@ -19,7 +19,9 @@ export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type Rel
 export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';
 export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
 export {
+  isHeldOut,
   isRefusal,
+  peopleOf,
   REFUSAL,
   REQUEST_TEMPLATES,
   type RequestCase,
@@ -27,6 +29,21 @@ export {
   type RequestSplit,
   requestCases,
 } from './requests.js';
+export {
+  arrivedReply,
+  DRIVE_TOOL,
+  detourRequest,
+  neighbours,
+  type PlanningStrategy,
+  ROUTE_INSTRUCTIONS,
+  type RoadMap,
+  RoadTrip,
+  roadKey,
+  roadMap,
+  roadTripConversations,
+  routeGoal,
+  shortestRoute,
+} from './roads.js';
 export { trainValSplit } from './split.js';
 export { FACT_TEMPLATES, renderFact } from './templates.js';
 export { readTextFile } from './text-file.js';
@@ -39,6 +56,20 @@ export {
   tokenizeToFile,
   writeTokenFile,
 } from './token-file.js';
+export {
+  type AgentConversationOptions,
+  agentConversations,
+  CLOCK_TOOL,
+  distractorTools,
+  formatClock,
+  TASK_TOOLS,
+  type ToolTask,
+  type ToolTaskKind,
+  type ToolTaskOptions,
+  taskChat,
+  toolExamples,
+  toolTasks,
+} from './tool-tasks.js';
 export { corpusWindows } from './windows.js';
 export {
   type City,

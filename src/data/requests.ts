@@ -54,18 +54,22 @@ export type RequestSplit = 'train' | 'held-out';
 
 const HELD_OUT_EVERY = 4; // every 4th person (and each relation's last phrasing) is held out
 
+/** Whether the world's `index`-th person (or place) is held out of the corpus's requests. */
+export const isHeldOut = (index: number) => index % HELD_OUT_EVERY === HELD_OUT_EVERY - 1;
+
+/** The names of a split's people. */
+export const peopleOf = (world: World, split: RequestSplit): Set<string> =>
+  new Set(world.people.filter((_, i) => isHeldOut(i) === (split === 'held-out')).map((p) => p.name));
+
 /**
  * Every request of a split: for 'train', the people and phrasings the corpus uses; for 'held-out', the
  * other people asked with the held-out phrasing, so neither subject nor wording was seen with a reply.
  */
 export function requestCases(world: World, split: RequestSplit): RequestCase[] {
-  const people = new Set(
-    world.people.filter((_, i) => (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) === (split === 'held-out')),
-  );
-  const subjects = new Set([...people].map((p) => p.name));
+  const subjects = peopleOf(world, split);
   // Places are asked about too; they split by position in the world's lists the same way.
   const places = [...world.cities, ...world.countries].filter(
-    (_, i) => (i % HELD_OUT_EVERY === HELD_OUT_EVERY - 1) === (split === 'held-out'),
+    (_, i) => isHeldOut(i) === (split === 'held-out'),
   );
   for (const p of places) subjects.add(p.name);
   const cases: RequestCase[] = [];

@@ -1,15 +1,16 @@
 // POST /v1/embeddings: the mean of the final residual stream (after the last norm) over the input's
 // tokens, scaled to unit length as OpenAI's embeddings are, so a dot product is a cosine similarity.
 import type { ServerResponse } from 'node:http';
+import type { LanguageModel } from '../model/index.js';
 import { IntTensor, noGrad } from '../tensor/index.js';
 import { checkModel, type Outcome, promptList, type ServeContext } from './context.js';
 import { ApiError, parseBody } from './errors.js';
 import { sendJSON } from './http.js';
 import { EMBEDDING_REQUEST } from './schemas.js';
 
-export function embed(ctx: ServeContext, ids: readonly number[]): Float32Array {
-  const dim = ctx.model.config.nEmbd;
-  const resid = noGrad(() => ctx.model.residual(new IntTensor(Int32Array.from(ids), [1, ids.length])));
+export function embed(model: LanguageModel, ids: readonly number[]): Float32Array {
+  const dim = model.config.nEmbd;
+  const resid = noGrad(() => model.residual(new IntTensor(Int32Array.from(ids), [1, ids.length])));
   const out = new Float32Array(dim);
   for (let t = 0; t < ids.length; t++) for (let d = 0; d < dim; d++) out[d] += resid.data[t * dim + d];
   const norm = Math.hypot(...out) || 1;
@@ -33,7 +34,7 @@ export function embeddings(ctx: ServeContext, raw: unknown, res: ServerResponse)
     object: 'list',
     model: ctx.name,
     data: encoded.map((ids, index) => {
-      const v = embed(ctx, ids);
+      const v = embed(ctx.model, ids);
       // base64 is what the official client asks for by default: the float32 bytes, little-endian.
       const embedding =
         body.encoding_format === 'base64'

@@ -1,4 +1,6 @@
 // Serving: an OpenAI-compatible HTTP server over a jielong model, with continuous batching.
+
+export { embed } from './embeddings.js';
 export {
   Engine,
   type EngineEvent,

@@ -20,12 +20,33 @@ const run = (name: string, input: unknown) =>
   });
 
 test('jielong mcp lists its tools; calls go through, and bad ones come back as errors', async () => {
-  assert.deepEqual(Object.keys(mcp.tools).sort(), ['calculator', 'clock', 'generate', 'lookup']);
+  assert.deepEqual(Object.keys(mcp.tools).sort(), [
+    'calculator',
+    'clock',
+    'generate',
+    'logit_lens',
+    'lookup',
+  ]);
   assert.equal(await run('calculator', { expression: '(2 + 3) * 4' }), '20');
   assert.equal(await run('lookup', { subject: 'Jana Coyle', relation: 'born_in' }), 'Stonebridge');
   assert.match(
     String(await run('generate', { prompt: 'Jana Coyle was born in', max_tokens: 5 })),
     /^.{1,60}$/s,
+  );
+  // The lens's last layer is the model's own output: its top token is what greedy generation writes.
+  const lensOut = await run('logit_lens', { prompt: 'Jana Coyle was born in', k: 2 });
+  const layers = (typeof lensOut === 'string' ? JSON.parse(lensOut) : lensOut) as {
+    layer: string;
+    top: { token: string; prob: number }[];
+  }[];
+  assert.deepEqual(
+    layers.map((l) => l.layer),
+    ['0_pre', '1_pre', '2_pre', '3_pre', 'final_post'], // into each of models/tiny's 4 blocks, then out
+  );
+  assert.equal(layers.at(-1)!.top.length, 2);
+  assert.equal(
+    layers.at(-1)!.top[0].token,
+    await run('generate', { prompt: 'Jana Coyle was born in', max_tokens: 1 }),
   );
   await assert.rejects(run('calculator', { expression: '2 +' }), /calculator: calculator: expected a number/);
   await assert.rejects(run('calculator', { nope: 1 }), /invalid arguments/);

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
-import { jielong } from '../../src/agent/index.js';
+import { generateText, jsonSchema, type LanguageModel, stepCountIs, streamText, tool } from 'ai';
+import { endpointEmbed, endpointModel, jielong, jielongEmbed } from '../../src/agent/index.js';
 import { generateWorld, LOOKUP_TOOL } from '../../src/data/index.js';
 import { type RunningServer, serve } from '../../src/serve/index.js';
 import { loadCheckpoint } from '../../src/train/index.js';
@@ -26,6 +26,20 @@ const lookup = tool({
 });
 const QUESTION = 'Where was Jana Coyle born?';
 const ANSWER = 'Jana Coyle was born in Stonebridge.';
+
+/** The SDK's tool loop on `model`: it looks Jana Coyle's birthplace up, then answers with it. */
+async function asksAndAnswers(model: LanguageModel): Promise<void> {
+  looked.length = 0;
+  const r = await generateText({
+    model,
+    tools: { lookup },
+    stopWhen: stepCountIs(3),
+    prompt: QUESTION,
+    temperature: 0,
+  });
+  assert.deepEqual(looked, [{ subject: 'Jana Coyle', relation: 'born_in' }]);
+  assert.equal(r.text, ANSWER);
+}
 
 describe('jielong as an AI SDK model, in-process', () => {
   const model = jielong(checkpoint, { modelId: 'chat' });
@@ -93,15 +107,50 @@ describe('jielong serve through the SDK OpenAI-compatible provider', () => {
 
   test('generateText with a tool over HTTP', async () => {
     const provider = createOpenAICompatible({ name: 'jielong', baseURL: `${server.url}/v1` });
-    looked.length = 0;
-    const r = await generateText({
-      model: provider.chatModel('chat'),
-      tools: { lookup },
-      stopWhen: stepCountIs(3),
-      prompt: QUESTION,
-      temperature: 0,
-    });
-    assert.deepEqual(looked, [{ subject: 'Jana Coyle', relation: 'born_in' }]);
-    assert.equal(r.text, ANSWER);
+    await asksAndAnswers(provider.chatModel('chat'));
+  });
+
+  test('the same through /v1/completions: ChatML rendered here, the tools through the prompt', async () => {
+    const seen: string[] = [];
+    const original = globalThis.fetch;
+    globalThis.fetch = (async (url: string, init?: RequestInit) => {
+      seen.push(`${url} ${init?.body}`);
+      return original(url, init);
+    }) as typeof fetch;
+    try {
+      await asksAndAnswers(
+        endpointModel({ baseURL: `${server.url}/v1`, modelId: 'chat', completions: true }),
+      );
+    } finally {
+      globalThis.fetch = original;
+    }
+    assert.equal(seen.length, 2);
+    for (const s of seen) assert.ok(s.startsWith(`${server.url}/v1/completions `), s);
+    // The second prompt holds the call the model made and the tool's result as ChatML turns.
+    const prompt = JSON.parse(seen[1].slice(seen[1].indexOf(' ') + 1)).prompt as string;
+    assert.match(prompt, /^<\|im_start\|>system\nTools:\n\{"name": "lookup"/);
+    assert.match(
+      prompt,
+      /<tool_call>\{"name": "lookup", "arguments": \{"subject":"Jana Coyle","relation":"born_in"\}\}<\/tool_call><\|im_end\|>\n<\|im_start\|>tool\nStonebridge<\|im_end\|>\n<\|im_start\|>assistant\n$/,
+    );
+  });
+
+  test("jielongEmbed in-process gives the server's /v1/embeddings", async () => {
+    const texts = ['Where was Jana Coyle born?', 'Look up a fact about a person or place'];
+    const local = await jielongEmbed(checkpoint)(texts);
+    const remote = await endpointEmbed({ baseURL: `${server.url}/v1`, modelId: 'chat' })(texts);
+    assert.equal(local.length, 2);
+    for (let i = 0; i < 2; i++) {
+      assert.equal(local[i].length, checkpoint.model.config.nEmbd);
+      for (let d = 0; d < local[i].length; d++) assert.ok(Math.abs(local[i][d] - remote[i][d]) < 1e-6);
+    }
+  });
+
+  test('a completions endpoint that fails is a clear error', async () => {
+    const model = endpointModel({ baseURL: `${server.url}/v1`, modelId: 'nope', completions: true });
+    await assert.rejects(
+      generateText({ model, prompt: 'Hi', maxRetries: 0 }),
+      /\/v1\/completions: HTTP 404: .*nope/,
+    );
   });
 });

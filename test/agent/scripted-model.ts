@@ -7,6 +7,11 @@ import type {
   LanguageModelV3StreamPart,
 } from '@ai-sdk/provider';
 
+const USAGE = {
+  inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
+  outputTokens: { total: 5, text: 5, reasoning: undefined },
+};
+
 export type ScriptedReply = { text: string } | { calls: { name: string; input: unknown }[] };
 
 export class ScriptedModel implements LanguageModelV3 {
@@ -23,8 +28,17 @@ export class ScriptedModel implements LanguageModelV3 {
     private readonly delayMs = 0,
   ) {}
 
-  async doGenerate(): Promise<never> {
-    throw new Error('ScriptedModel streams only');
+  /** The same script, whole (generateText: the agent's planning calls). */
+  async doGenerate(options: LanguageModelV3CallOptions) {
+    this.prompts.push(options.prompt);
+    const reply = this.script(this.prompts.length - 1, options);
+    if (!('text' in reply)) throw new Error('ScriptedModel generates text only');
+    return {
+      content: [{ type: 'text' as const, text: reply.text }],
+      finishReason: { unified: 'stop' as const, raw: undefined },
+      usage: USAGE,
+      warnings: [],
+    };
   }
 
   async doStream(options: LanguageModelV3CallOptions) {
@@ -41,14 +55,10 @@ export class ScriptedModel implements LanguageModelV3 {
         parts.push({ type: 'tool-call', toolCallId, toolName: c.name, input: JSON.stringify(c.input) });
       }
     }
-    const usage = {
-      inputTokens: { total: 10, noCache: 10, cacheRead: undefined, cacheWrite: undefined },
-      outputTokens: { total: 5, text: 5, reasoning: undefined },
-    };
     parts.push({
       type: 'finish',
       finishReason: { unified: 'text' in reply ? 'stop' : 'tool-calls', raw: undefined },
-      usage,
+      usage: USAGE,
     });
     const signal = options.abortSignal;
     const delay = this.delayMs;

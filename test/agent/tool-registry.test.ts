@@ -3,60 +3,20 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { jsonSchema, tool } from 'ai';
-import { Agent, BM25, builtinTools, jielong, ToolRegistry, terms } from '../../src/agent/index.js';
+import {
+  Agent,
+  BM25,
+  builtinTools,
+  distractors as distractorTools,
+  jielong,
+  ToolRegistry,
+  terms,
+} from '../../src/agent/index.js';
+import { generateWorld, toolExamples, toolTasks } from '../../src/data/index.js';
 import { loadCheckpoint } from '../../src/train/index.js';
 
-const VERBS = [
-  'send',
-  'convert',
-  'translate',
-  'play',
-  'schedule',
-  'resize',
-  'compress',
-  'book',
-  'order',
-  'search',
-];
-const NOUNS = [
-  'email',
-  'currency',
-  'song',
-  'meeting',
-  'image',
-  'archive',
-  'flight',
-  'pizza',
-  'invoice',
-  'ticket',
-  'podcast',
-  'recipe',
-  'stock',
-  'weather',
-  'calendar',
-  'playlist',
-  'parcel',
-  'hotel',
-  'taxi',
-  'poem',
-];
-/** 200 tools about other things than the world's people. */
-const distractors = Object.fromEntries(
-  VERBS.flatMap((v) =>
-    NOUNS.map((n) => [
-      `${v}_${n}`,
-      tool({
-        description: `${v[0].toUpperCase()}${v.slice(1)} a ${n} for the user`,
-        inputSchema: jsonSchema<{ id: string }>({
-          type: 'object',
-          properties: { [`${n}_id`]: { type: 'string' } },
-        }),
-        execute: async () => 'done',
-      }),
-    ]),
-  ),
-);
+/** 200 tools about other things than the world's people (book_flight, translate_email, ...). */
+const distractors = distractorTools(200);
 
 describe('tool retrieval', () => {
   test('BM25: idf favours rare words; snake_case and camelCase split', () => {
@@ -73,6 +33,15 @@ describe('tool retrieval', () => {
     assert.deepEqual(await registry.select('What is 17 * 23? Evaluate the arithmetic.', 1), ['calculator']);
     assert.deepEqual(await registry.select('What time is it now?', 1), ['clock']);
     assert.deepEqual((await registry.select('book a flight to Rome', 3))[0], 'book_flight');
+  });
+
+  test("with their manuals' examples, the task tools are found by the tasks' own phrasings", async () => {
+    const registry = await ToolRegistry.create(
+      { ...distractors, ...builtinTools() },
+      { examples: toolExamples() },
+    );
+    for (const t of toolTasks(generateWorld(1), { perKind: 10, seed: 4 }))
+      assert.ok((await registry.select(t.question, 5)).includes(t.call.name as never), t.question);
   });
 
   test('embeddings rank when given: the closest manual wins', async () => {

@@ -10,9 +10,12 @@ import {
   CHATML_TEMPLATE,
   ChatTemplate,
   CONVERSATION_SCHEMA,
+  formatPlan,
   type Message,
+  parsePlan,
   parseToolCalls,
   tokenizeConversation,
+  withPlan,
 } from '../../src/chat/index.js';
 import {
   CALCULATOR_TOOL,
@@ -101,6 +104,21 @@ describe('tool calls read from text', () => {
   }
 });
 
+describe('plans', () => {
+  test('parsePlan reads arrows on one line, or numbered and bulleted lines', () => {
+    assert.deepEqual(parsePlan('Ashford -> Brill -> Dunmore'), ['Ashford', 'Brill', 'Dunmore']);
+    assert.deepEqual(parsePlan('1. look it up\n2) add -> subtract\n- answer\n\n'), [
+      'look it up',
+      'add -> subtract',
+      'answer',
+    ]);
+    assert.deepEqual(parsePlan('  '), []);
+    assert.equal(formatPlan(['a', 'b']), 'a -> b');
+    assert.equal(withPlan('Be brief.', ['a', 'b']), 'Be brief.\n\nPlan: a -> b');
+    assert.equal(withPlan(undefined, ['a']), 'Plan: a');
+  });
+});
+
 describe('supervised fine-tuning data', () => {
   const tokenizer = CharTokenizer.fromText(
     'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ?.,:"{}[]_ \n',
@@ -120,6 +138,22 @@ describe('supervised fine-tuning data', () => {
     assert.deepEqual(ids, tokenizer.encode(template.render(messages, { addGenerationPrompt: false })));
     const trainedText = ids.filter((_, i) => trained[i]).map((id) => tokenizer.decode([id]));
     assert.deepEqual(trainedText.join(''), 'Yo<|im_end|>Ok<|im_end|>');
+  });
+
+  test('an assistant turn of weight 0 is context, not a target (OpenAI fine-tuning weight)', () => {
+    const messages: Message[] = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Yo', weight: 0 },
+      { role: 'user', content: 'Bye' },
+      { role: 'assistant', content: 'Ok' },
+    ];
+    const { ids, trained } = tokenizeConversation({ messages }, template, tokenizer);
+    const trainedText = ids.filter((_, i) => trained[i]).map((id) => tokenizer.decode([id]));
+    assert.deepEqual(trainedText.join(''), 'Ok<|im_end|>');
+    assert.equal(
+      CONVERSATION_SCHEMA.safeParse({ messages: [{ role: 'assistant', content: 'x', weight: 2 }] }).success,
+      false,
+    );
   });
 
   test('a conversation without an assistant turn is an error', () => {

@@ -1,8 +1,7 @@
 // Arithmetic the model should not do in its head: + - * / ^ %, parentheses, unary minus, decimals. A
 // small recursive-descent parser, never eval: the expression comes from a model.
-import { tool } from 'ai';
 import { CALCULATOR_TOOL } from '../../data/index.js';
-import { checkedSchema } from './manual.js';
+import { manualTool } from './manual.js';
 
 /** The value of an arithmetic expression; an error says where it stops making sense. */
 export function evaluate(expression: string): number {
@@ -64,8 +63,6 @@ export function evaluate(expression: string): number {
 }
 
 // The manual the world's arithmetic chats teach (src/data), so a model trained on them sees its prompt.
-export const calculator = tool({
-  description: CALCULATOR_TOOL.function.description,
-  inputSchema: checkedSchema<{ expression: string }>(CALCULATOR_TOOL.function.parameters),
-  execute: async ({ expression }) => evaluate(expression),
-});
+export const calculator = manualTool<{ expression: string }>(CALCULATOR_TOOL, ({ expression }) =>
+  evaluate(expression),
+);

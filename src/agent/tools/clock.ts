@@ -1,9 +1,9 @@
-// The date and time now: what a model cannot know from its weights.
-import { tool } from 'ai';
-import { z } from 'zod';
+// The date and time now: what a model cannot know from its weights. A clock given a fixed `now` reads
+// the same every time, as evaluations need.
+import { CLOCK_TOOL, formatClock } from '../../data/index.js';
+import { manualTool } from './manual.js';
 
-export const clock = tool({
-  description: 'The current date and time (ISO 8601, UTC)',
-  inputSchema: z.object({}),
-  execute: async () => new Date().toISOString(),
-});
+export const clockTool = (now: () => Date = () => new Date()) =>
+  manualTool<Record<string, never>>(CLOCK_TOOL, () => formatClock(now()));
+
+export const clock = clockTool();

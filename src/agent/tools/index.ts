@@ -1,5 +1,5 @@
 // The tools `jielong agent` gives a model: a calculator, the built-in world's facts, a clock, and a file
-// reader confined to one folder.
+// reader confined to one folder; and the planning study's road trips and the distractors of tool choice.
 import { generateWorld } from '../../data/index.js';
 import { calculator } from './calculator.js';
 import { clock } from './clock.js';
@@ -7,8 +7,11 @@ import { lookupTool } from './lookup.js';
 import { readFileTool } from './read-file.js';
 
 export { calculator, evaluate } from './calculator.js';
-export { clock } from './clock.js';
+export { clock, clockTool } from './clock.js';
+export { distractors } from './distractors.js';
+export { driveTool } from './drive.js';
 export { lookupTool } from './lookup.js';
+export { manualTool } from './manual.js';
 export { readFileTool } from './read-file.js';
 
 /** The built-in tools; read_file only when a folder is given. */

@@ -2,7 +2,8 @@
 // the arguments checked against it before the tool runs: an object of the listed properties, the
 // required ones present, each of its type and, where the manual lists them, one of its values. (The AI
 // SDK's jsonSchema checks nothing by itself; a zod schema would render another manual.)
-import { jsonSchema, type Schema } from 'ai';
+import { jsonSchema, type Schema, type Tool, tool } from 'ai';
+import type { ToolSpec } from '../../chat/index.js';
 
 interface ObjectManual {
   type?: string;
@@ -10,7 +11,7 @@ interface ObjectManual {
   required?: string[];
 }
 
-export function checkedSchema<T>(given: Record<string, unknown> | undefined): Schema<T> {
+function checkedSchema<T>(given: Record<string, unknown> | undefined): Schema<T> {
   const manual: ObjectManual = given ?? { type: 'object', properties: {} };
   return jsonSchema<T>(manual as never, {
     validate: (value) => {
@@ -33,5 +34,14 @@ export function checkedSchema<T>(given: Record<string, unknown> | undefined): Sc
       }
       return { success: true as const, value: given as T };
     },
+  });
+}
+
+/** A tool from its manual (the ToolSpec a model was trained with) and what it does. */
+export function manualTool<T>(spec: ToolSpec, execute: (input: T) => unknown): Tool<T, unknown> {
+  return tool({
+    description: spec.function.description,
+    inputSchema: checkedSchema<T>(spec.function.parameters),
+    execute: async (input: T) => execute(input),
   });
 }

@@ -67,6 +67,16 @@ export {
   replies,
 } from './refusal.js';
 export {
+  loadSae,
+  SAE_ARCHITECTURES,
+  SAE_CONFIG_FILE,
+  SAE_WEIGHTS_FILE,
+  type SaeArchitecture,
+  type SaeConfig,
+  SparseAutoencoder,
+  saveSae,
+} from './sae/index.js';
+export {
   firstComponent,
   type InContextVector,
   inContextHooks,

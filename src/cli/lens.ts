@@ -6,6 +6,7 @@ import { COMMON_OPTIONS, type LensContext, loadLensContext } from './lens/common
 import { LOGIT_OPTIONS, LOGIT_USAGE, logitTool } from './lens/logit.js';
 import { PATCH_OPTIONS, PATCH_USAGE, patchTool } from './lens/patch.js';
 import { PROBE_OPTIONS, PROBE_USAGE, probeTool } from './lens/probe.js';
+import { SAE_OPTIONS, SAE_USAGE, saeTool } from './lens/sae.js';
 import { STEER_OPTIONS, STEER_USAGE, steerTool } from './lens/steer.js';
 import { TUNED_OPTIONS, TUNED_USAGE, tunedTool } from './lens/tuned.js';
 
@@ -52,6 +53,12 @@ const TOOLS: Record<string, Tool> = {
     options: PROBE_OPTIONS,
     usage: PROBE_USAGE,
     run: probeTool,
+  },
+  sae: {
+    summary: 'sparse autoencoders: train one on a hook point (SAELens layout), or score one (eval)',
+    options: SAE_OPTIONS,
+    usage: SAE_USAGE,
+    run: saeTool,
   },
 };
 

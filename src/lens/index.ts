@@ -67,14 +67,20 @@ export {
   replies,
 } from './refusal.js';
 export {
+  ActivationBuffer,
+  type ActivationSource,
+  evaluateSae,
   loadSae,
   SAE_ARCHITECTURES,
   SAE_CONFIG_FILE,
   SAE_WEIGHTS_FILE,
   type SaeArchitecture,
   type SaeConfig,
+  type SaeMetrics,
+  type SaeTrainOptions,
   SparseAutoencoder,
   saveSae,
+  trainSae,
 } from './sae/index.js';
 export {
   firstComponent,

@@ -30,7 +30,7 @@ function tool(name: string, ...args: string[]): Record<string, unknown> {
 test('lens --help lists every tool; each tool has its own help', () => {
   const r = lens('--help');
   assert.equal(r.status, 0);
-  for (const t of ['logit', 'tuned', 'patch', 'ablate', 'steer', 'probe']) {
+  for (const t of ['logit', 'tuned', 'patch', 'ablate', 'steer', 'probe', 'sae']) {
     assert.match(r.stdout, new RegExp(`\\n  ${t} +\\S`));
     assert.match(lens(t, '--help').stdout, new RegExp(`usage: jielong lens ${t}`));
   }
@@ -150,4 +150,26 @@ test('probe: faithfulness and causality per layer for a relation the model knows
   assert.equal(layers.length, 4);
   for (const l of layers) assert.ok(l.faithfulness >= 0 && l.faithfulness <= 1);
   assert.match(lens('probe', '--relation', 'friend_of').stderr, /--relation must be one of/);
+});
+
+test('sae: train saves in SAELens layout and scores itself; eval of the saved one gives the same scores', () => {
+  const saved = join(dir, 'sae');
+  const trained = tool('sae', 'train', '--steps', '60', '--d-sae', '256', '--sae', saved);
+  assert.equal(trained.hook, 'blocks.2.hook_resid_post');
+  assert.equal(trained.l0, 8);
+  assert.ok((trained.ce_loss_score as number) > 0.5, `ce_loss_score ${trained.ce_loss_score}`);
+  assert.ok(existsSync(join(saved, 'cfg.json')) && existsSync(join(saved, 'sae_weights.safetensors')));
+  const again = tool('sae', 'eval', '--sae', saved);
+  for (const k of ['l0', 'explained_variance', 'ce_loss_score', 'kl_div_score', 'dead_features'])
+    assert.equal(again[k], trained[k], k);
+  for (const [args, message] of [
+    [['sae'], /say train or eval/],
+    [['sae', 'eval'], /--sae is required/],
+    [['sae', 'train', '--architecture', 'gated'], /--architecture: "gated" is not topk or standard/],
+    [['sae', 'eval', '--sae', join(dir, 'nowhere')], /cfg\.json: missing/],
+  ] as const) {
+    const r = lens(...args);
+    assert.equal(r.status, 1, args.join(' '));
+    assert.match(r.stderr, message);
+  }
 });

@@ -1,3 +1,11 @@
 // Sparse autoencoders on a model's hook points: the module, and SAELens's layout on disk.
 export { SAE_ARCHITECTURES, type SaeArchitecture, type SaeConfig, SparseAutoencoder } from './sae.js';
 export { loadSae, SAE_CONFIG_FILE, SAE_WEIGHTS_FILE, saveSae } from './saelens.js';
+export {
+  ActivationBuffer,
+  type ActivationSource,
+  evaluateSae,
+  type SaeMetrics,
+  type SaeTrainOptions,
+  trainSae,
+} from './train.js';

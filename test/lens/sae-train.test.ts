@@ -1,0 +1,154 @@
+// Training SAEs, checked against answers known in advance: activations made of a known sparse
+// dictionary, whose features a trained SAE must find; the metrics' formulas on an SAE that reconstructs
+// exactly (all scores 1) and on one that outputs nothing (0); and a real model's hook point, where an
+// SAE trained briefly must already keep most of what the model needs.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { generateCorpus, generateWorld } from '../../src/data/index.js';
+import {
+  ActivationBuffer,
+  type ActivationSource,
+  evaluateSae,
+  SparseAutoencoder,
+  trainSae,
+} from '../../src/lens/index.js';
+import { Generator, IntTensor, Tensor } from '../../src/tensor/index.js';
+import { loadCheckpoint } from '../../src/train/index.js';
+
+/** x = a sum of two of 12 random unit features in 8 dimensions, with positive weights. */
+function sparseDictionary(g: Generator): { source: ActivationSource; features: Float32Array[] } {
+  const dIn = 8;
+  const features = Array.from({ length: 12 }, () => {
+    const v = Float32Array.from({ length: dIn }, () => g.normal());
+    const n = Math.hypot(...v);
+    return v.map((x) => x / n);
+  });
+  const source: ActivationSource = {
+    hook: 'synthetic',
+    dIn,
+    take: (batch) => {
+      const out = new Float32Array(batch * dIn);
+      for (let r = 0; r < batch; r++)
+        for (let j = 0; j < 2; j++) {
+          const f = features[g.randint(features.length)];
+          const w = 0.5 + g.random();
+          for (let d = 0; d < dIn; d++) out[r * dIn + d] += w * f[d];
+        }
+      return new Tensor(out, [batch, dIn]);
+    },
+  };
+  return { source, features };
+}
+
+const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let [ab, aa, bb] = [0, 0, 0];
+  for (let i = 0; i < a.length; i++) [ab, aa, bb] = [ab + a[i] * b[i], aa + a[i] ** 2, bb + b[i] ** 2];
+  return ab / Math.sqrt(aa * bb);
+};
+
+describe('training finds a known dictionary', () => {
+  for (const [architecture, extra] of [
+    ['topk', { k: 2 }],
+    ['standard', { l1Coefficient: 1 }],
+  ] as const)
+    test(`${architecture}: every true feature has a decoder row within 0.9 cosine`, () => {
+      const g = new Generator(1);
+      const { source, features } = sparseDictionary(g);
+      const sae = trainSae(source, {
+        architecture,
+        dSae: 24,
+        steps: 1500,
+        lr: 1e-2,
+        batchSize: 128,
+        generator: g,
+        ...extra,
+      });
+      const rows = Array.from({ length: 24 }, (_, i) => sae.W_dec.data.subarray(i * 8, i * 8 + 8));
+      const best = features.map((f) => Math.max(...rows.map((r) => cosine(f, r))));
+      assert.ok(
+        Math.min(...best) > 0.9,
+        `worst match ${Math.min(...best).toFixed(3)}: ${best.map((b) => b.toFixed(2))}`,
+      );
+    });
+});
+
+describe('on a real model (models/tiny)', () => {
+  const { model, tokenizer } = loadCheckpoint(
+    fileURLToPath(new URL('../../../models/tiny', import.meta.url)),
+  );
+  const ids = tokenizer.encode(generateCorpus(generateWorld(1)).text.slice(0, 60_000));
+  const hook = 'blocks.2.hook_resid_post';
+  const windows = Array.from(
+    { length: 4 },
+    (_, i) => new IntTensor(Int32Array.from(ids.slice(50_000 + 64 * i, 50_000 + 64 * (i + 1))), [1, 64]),
+  );
+  const d = model.config.nEmbd;
+
+  test('the metrics: an exact SAE scores 1 everywhere, an empty one 0', () => {
+    // f = relu([x, -x]), x̂ = relu(x) - relu(-x) = x.
+    const exact = new SparseAutoencoder({
+      architecture: 'standard',
+      d_in: d,
+      d_sae: 2 * d,
+      hook_name: hook,
+      apply_b_dec_to_input: true,
+    });
+    exact.W_enc.data.fill(0);
+    exact.W_dec.data.fill(0);
+    for (let i = 0; i < d; i++) {
+      exact.W_enc.data[i * 2 * d + i] = 1;
+      exact.W_enc.data[i * 2 * d + d + i] = -1;
+      exact.W_dec.data[i * d + i] = 1;
+      exact.W_dec.data[(d + i) * d + i] = -1;
+    }
+    const m = evaluateSae(model, exact, windows);
+    for (const [k, v] of Object.entries({
+      explained_variance: 1,
+      l2_ratio: 1,
+      ce_loss_score: 1,
+      kl_div_score: 1,
+    }))
+      assert.ok(Math.abs(m[k as keyof typeof m] - v) < 1e-4, `${k} ${m[k as keyof typeof m]}`);
+    assert.ok(Math.abs(m.ce_loss_with_sae - m.ce_loss_clean) < 1e-4);
+    const empty = new SparseAutoencoder({
+      architecture: 'standard',
+      d_in: d,
+      d_sae: 4,
+      hook_name: hook,
+      apply_b_dec_to_input: true,
+    });
+    empty.W_dec.data.fill(0);
+    const z = evaluateSae(model, empty, windows);
+    assert.ok(Math.abs(z.ce_loss_score) < 1e-4 && Math.abs(z.kl_div_score) < 1e-4);
+    assert.equal(z.l2_ratio, 0);
+    assert.ok(z.ce_loss_zero > z.ce_loss_clean + 1, 'zeroing the residual stream breaks the model');
+  });
+
+  test('a topk SAE trained briefly keeps most of the loss: ce_loss_score > 0.8', () => {
+    const g = new Generator(0);
+    const buffer = new ActivationBuffer(model, hook, ids.slice(0, 50_000), {
+      contextSize: 32,
+      capacity: 2048,
+      generator: g,
+    });
+    const sae = trainSae(buffer, { architecture: 'topk', k: 8, steps: 150, lr: 3e-3, generator: g });
+    const m = evaluateSae(model, sae, windows);
+    assert.equal(m.l0, 8);
+    assert.ok(m.ce_loss_score > 0.8, `ce_loss_score ${m.ce_loss_score}`);
+    assert.ok(m.explained_variance > 0.5, `explained_variance ${m.explained_variance}`);
+  });
+
+  test('the buffer names a hook point the model lacks, and a text too short for a window', () => {
+    const g = new Generator(0);
+    assert.throws(
+      () => new ActivationBuffer(model, 'blocks.9.nope', ids, { contextSize: 8, capacity: 64, generator: g }),
+      /nope/,
+    );
+    assert.throws(
+      () =>
+        new ActivationBuffer(model, hook, ids.slice(0, 4), { contextSize: 8, capacity: 64, generator: g }),
+      /has 4 tokens, fewer than one window of 8/,
+    );
+  });
+});

@@ -55,7 +55,7 @@ const TOOLS: Record<string, Tool> = {
     run: probeTool,
   },
   sae: {
-    summary: 'sparse autoencoders: train one on a hook point (SAELens layout), or score one (eval)',
+    summary: 'sparse autoencoders: train one on a hook point (SAELens layout), score it, feature pages',
     options: SAE_OPTIONS,
     usage: SAE_USAGE,
     run: saeTool,

@@ -162,8 +162,12 @@ test('sae: train saves in SAELens layout and scores itself; eval of the saved on
   const again = tool('sae', 'eval', '--sae', saved);
   for (const k of ['l0', 'explained_variance', 'ce_loss_score', 'kl_div_score', 'dead_features'])
     assert.equal(again[k], trained[k], k);
+  const html = join(dir, 'pages.html');
+  const pages = tool('sae', 'pages', '--sae', saved, '--features', '5', '--html', html);
+  assert.equal((pages.features as number[]).length, 5);
+  assert.equal(readFileSync(html, 'utf8').split('<section').length - 1, 5);
   for (const [args, message] of [
-    [['sae'], /say train or eval/],
+    [['sae'], /say train, eval or pages/],
     [['sae', 'eval'], /--sae is required/],
     [['sae', 'train', '--architecture', 'gated'], /--architecture: "gated" is not topk or standard/],
     [['sae', 'eval', '--sae', join(dir, 'nowhere')], /cfg\.json: missing/],

@@ -10,10 +10,13 @@ import {
   ActivationBuffer,
   type ActivationSource,
   evaluateSae,
+  featurePagesHtml,
+  featureReports,
+  runWithCache,
   SparseAutoencoder,
   trainSae,
 } from '../../src/lens/index.js';
-import { Generator, IntTensor, Tensor } from '../../src/tensor/index.js';
+import { Generator, IntTensor, noGrad, Tensor } from '../../src/tensor/index.js';
 import { loadCheckpoint } from '../../src/train/index.js';
 
 /** x = a sum of two of 12 random unit features in 8 dimensions, with positive weights. */
@@ -137,6 +140,48 @@ describe('on a real model (models/tiny)', () => {
     assert.equal(m.l0, 8);
     assert.ok(m.ce_loss_score > 0.8, `ce_loss_score ${m.ce_loss_score}`);
     assert.ok(m.explained_variance > 0.5, `explained_variance ${m.explained_variance}`);
+  });
+
+  test('feature reports: the strongest contexts first, the histogram counts every firing, logits read off W_U', () => {
+    const g = new Generator(2);
+    const buffer = new ActivationBuffer(model, hook, ids.slice(0, 50_000), {
+      contextSize: 32,
+      capacity: 2048,
+      generator: g,
+    });
+    const sae = trainSae(buffer, { architecture: 'topk', k: 4, dSae: 64, steps: 40, generator: g });
+    const batch = new IntTensor(Int32Array.from(ids.slice(40_000, 40_000 + 8 * 32)), [8, 32]);
+    const reports = featureReports(model, tokenizer, sae, batch, { contexts: 5, around: 4 });
+    assert.ok(reports.length > 0);
+    for (let i = 1; i < reports.length; i++) assert.ok(reports[i - 1].frequency >= reports[i].frequency);
+    const codes = noGrad(() => sae.encode(runWithCache(model, batch, { names: [hook] }).cache.get(hook)));
+    for (const r of reports.slice(0, 5)) {
+      const acts = Array.from({ length: 256 }, (_, p) => codes.data[p * 64 + r.feature]);
+      const fired = acts.filter((a) => a > 0);
+      assert.equal(r.frequency, fired.length / 256);
+      assert.equal(r.max, Math.max(...fired));
+      assert.equal(
+        r.histogram.reduce((a, b) => a + b, 0),
+        fired.length,
+      );
+      const peaks = r.contexts.map((c) => c.activations[c.peak]);
+      assert.equal(peaks[0], r.max);
+      for (let i = 1; i < peaks.length; i++) assert.ok(peaks[i - 1] >= peaks[i]);
+      for (const c of r.contexts) assert.ok(c.tokens.length <= 9 && c.tokens.length === c.activations.length);
+      const logits = noGrad(() =>
+        model.unembed(new Tensor(sae.W_dec.data.slice(r.feature * d, (r.feature + 1) * d), [1, d])),
+      ).data;
+      assert.equal(r.promoted[0].logit, Math.max(...logits));
+      assert.equal(r.suppressed[0].logit, Math.min(...logits));
+    }
+    const page = featurePagesHtml(reports, 'test <SAE>');
+    assert.match(page, /^<!doctype html>/);
+    assert.match(page, /<title>test &lt;SAE&gt;<\/title>/);
+    assert.equal(page.split('<section').length - 1, reports.length);
+    assert.throws(
+      () => featureReports(model, tokenizer, sae, batch, { features: [64] }),
+      /no feature 64 \(0\.\.63\)/,
+    );
   });
 
   test('the buffer names a hook point the model lacks, and a text too short for a window', () => {

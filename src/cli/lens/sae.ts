@@ -1,11 +1,15 @@
 // `jielong lens sae train|eval`: a sparse autoencoder on one hook point of a checkpoint, trained on the
 // built-in corpus from a shuffled buffer of activations, saved in SAELens's layout, and scored with the
 // field's metrics (the SAE spliced into the forward pass); the picture is the features' firing rates.
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { generateCorpus } from '../../data/index.js';
+import { writeFileAtomic } from '../../io/index.js';
 import {
   ActivationBuffer,
   evaluateSae,
+  featurePagesHtml,
+  featureReports,
   loadSae,
   runWithCache,
   type SaeMetrics,
@@ -28,16 +32,23 @@ export const SAE_OPTIONS = {
   lr: { type: 'string' },
   seed: { type: 'string' },
   sae: { type: 'string' },
+  features: { type: 'string' },
+  html: { type: 'string' },
 } as const;
 
 export const SAE_USAGE = `usage: jielong lens sae train [--hook NAME] [--architecture topk|standard] [--d-sae N] [--k K]
                              [--l1 X] [--steps N] [--lr X] [--sae DIR]
        jielong lens sae eval --sae DIR
+       jielong lens sae pages --sae DIR [--features N] [--html FILE]
 
 train: a sparse autoencoder on one hook point, from a shuffled buffer of activations the model makes
 reading the built-in corpus; saved in SAELens's layout (cfg.json, sae_weights.safetensors) to --sae
 (default DIR/sae/<hook>, beside the model). eval: the metrics of a saved one (SAELens's too).
 Both print l0, explained_variance, ce_loss_score, kl_div_score, l2_ratio, dead and dense features.
+pages: one self-contained HTML file (default out/lens/sae-pages.html): an index of the features, and
+for each its top-activating contexts shaded by activation, its activation histogram, and the tokens its
+decoder direction promotes and suppresses through the unembedding (--features N: the N most frequent,
+default 100).
 
   --hook NAME          the hook point (default: the residual stream after the middle block)
   --architecture A     topk (default; k features per token, an auxiliary loss revives dead ones) or
@@ -51,8 +62,12 @@ ${COMMON_USAGE}`;
 
 export function saeTool(p: Parsed, ctx: LensContext): void {
   const [action, ...rest] = p.positionals;
-  if ((action !== 'train' && action !== 'eval') || rest.length)
-    throw new Error('jielong lens sae: say train or eval (jielong lens sae --help)');
+  if ((action !== 'train' && action !== 'eval' && action !== 'pages') || rest.length)
+    throw new Error('jielong lens sae: say train, eval or pages (jielong lens sae --help)');
+  if (action === 'pages') {
+    pages(p, ctx);
+    return;
+  }
   const sae = action === 'train' ? train(p, ctx) : loadSae(required(p, 'sae'));
   if (action === 'eval' && sae.cfg.d_in !== ctx.model.config.nEmbd)
     throw new Error(
@@ -146,4 +161,18 @@ function firingPicture(ctx: LensContext, sae: SparseAutoencoder, T: number): str
     groups: bins,
     series: [{ name: sae.cfg.architecture, values: counts }],
   });
+}
+
+function pages(p: Parsed, ctx: LensContext): void {
+  const sae = loadSae(required(p, 'sae'));
+  const T = Math.min(64, ctx.model.config.blockSize);
+  const reports = featureReports(ctx.model, ctx.tokenizer, sae, corpusWindows(ctx, 64, T, 7)).slice(
+    0,
+    num(p, 'features', 100, { integer: true, min: 1 }),
+  );
+  const out = str(p, 'html') ?? join('out', 'lens', 'sae-pages.html');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileAtomic(out, featurePagesHtml(reports, `${sae.cfg.architecture} SAE on ${sae.cfg.hook_name}`));
+  if (ctx.json) console.log(JSON.stringify({ html: out, features: reports.map((r) => r.feature) }));
+  else console.log(`${reports.length} feature pages: ${out}`);
 }

@@ -4,7 +4,7 @@
 // tools, of which a ToolRegistry shows it only the few whose manuals fit the question. Each task is one
 // agent run; a run is right when its final text contains the task's answer.
 import type { LanguageModel, ToolSet } from 'ai';
-import { type ToolTask, type ToolTaskKind, toolExamples, type World } from '../data/index.js';
+import { escapeRegExp, type ToolTask, type ToolTaskKind, toolExamples, type World } from '../data/index.js';
 import { Agent, type FinishedBecause } from './agent.js';
 import { type Embed, ToolRegistry } from './tool-registry.js';
 import { calculator, clockTool, distractors, lookupTool } from './tools/index.js';
@@ -106,8 +106,7 @@ export async function evaluateTools(
 export function answers(reply: string, task: Pick<ToolTask, 'answer' | 'call'>): boolean {
   const expression = task.call.arguments.expression;
   const said = expression ? reply.replaceAll(expression, ' ') : reply;
-  const escaped = task.answer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?<![\\w-])${escaped}(?![\\w])`).test(said);
+  return new RegExp(`(?<![\\w-])${escapeRegExp(task.answer)}(?![\\w])`).test(said);
 }
 
 export interface ToolScore {

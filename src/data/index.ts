@@ -45,7 +45,7 @@ export {
   shortestRoute,
 } from './roads.js';
 export { trainValSplit } from './split.js';
-export { FACT_TEMPLATES, renderFact } from './templates.js';
+export { escapeRegExp, FACT_TEMPLATES, renderFact } from './templates.js';
 export { readTextFile } from './text-file.js';
 export {
   readTokenFile,

@@ -86,3 +86,6 @@ export function article(word: string): 'a' | 'an' {
 export function renderFact(fact: Fact, template: string): string {
   return fill(template, { s: fact.subject, o: fact.object, a: article(fact.object) });
 }
+
+/** `text` as a regular expression that matches it literally (to search for names and phrases). */
+export const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -166,8 +166,10 @@ test('sae: train saves in SAELens layout and scores itself; eval of the saved on
   const pages = tool('sae', 'pages', '--sae', saved, '--features', '5', '--html', html);
   assert.equal((pages.features as number[]).length, 5);
   assert.equal(readFileSync(html, 'utf8').split('<section').length - 1, 5);
+  const truth = tool('sae', 'truth', '--sae', saved);
+  assert.equal((truth.concepts as { concept: string }[])[0].concept, 'person');
   for (const [args, message] of [
-    [['sae'], /say train, eval or pages/],
+    [['sae'], /say train, eval, pages or truth/],
     [['sae', 'eval'], /--sae is required/],
     [['sae', 'train', '--architecture', 'gated'], /--architecture: "gated" is not topk or standard/],
     [['sae', 'eval', '--sae', join(dir, 'nowhere')], /cfg\.json: missing/],

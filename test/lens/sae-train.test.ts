@@ -5,13 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { generateCorpus, generateWorld } from '../../src/data/index.js';
+import { generateCorpus, generateWorld, RELATIONS } from '../../src/data/index.js';
 import {
   ActivationBuffer,
   type ActivationSource,
+  bestFeature,
   evaluateSae,
   featurePagesHtml,
   featureReports,
+  groundTruth,
+  relationWords,
   runWithCache,
   SparseAutoencoder,
   trainSae,
@@ -74,6 +77,21 @@ describe('training finds a known dictionary', () => {
         `worst match ${Math.min(...best).toFixed(3)}: ${best.map((b) => b.toFixed(2))}`,
       );
     });
+});
+
+test('bestFeature: F1 of each feature firing against the labels, the best one', () => {
+  // 4 tokens, 3 features. Labels 1,1,0,0. Feature 0 fires on tokens 0,1,2 (p 2/3, r 1, F1 0.8);
+  // feature 1 on token 0 (p 1, r 1/2, F1 2/3); feature 2 on tokens 2,3 (F1 0).
+  const codes = Float32Array.from([1, 2, 0, 1, 0, 0, 3, 0, 5, 0, 0, 1]);
+  const best = bestFeature(codes, 3, Uint8Array.from([1, 1, 0, 0]));
+  assert.equal(best.feature, 0);
+  assert.ok(Math.abs(best.f1 - 0.8) < 1e-12 && Math.abs(best.precision - 2 / 3) < 1e-12 && best.recall === 1);
+  assert.deepEqual(bestFeature(codes, 3, Uint8Array.from([0, 0, 0, 0])), {
+    feature: -1,
+    f1: 0,
+    precision: 0,
+    recall: 0,
+  });
 });
 
 describe('on a real model (models/tiny)', () => {
@@ -182,6 +200,39 @@ describe('on a real model (models/tiny)', () => {
       () => featureReports(model, tokenizer, sae, batch, { features: [64] }),
       /no feature 64 \(0\.\.63\)/,
     );
+  });
+
+  test("the world's ground truth: every entity kind and relation, each with its best feature's F1", () => {
+    const g = new Generator(3);
+    const buffer = new ActivationBuffer(model, hook, ids.slice(0, 50_000), {
+      contextSize: 32,
+      capacity: 2048,
+      generator: g,
+    });
+    const sae = trainSae(buffer, { architecture: 'topk', k: 8, dSae: 128, steps: 40, generator: g });
+    const world = generateWorld(1);
+    const text = generateCorpus(world).text.slice(300_000, 300_000 + 94 * 64); // whole windows of 64
+    const rows = groundTruth(model, tokenizer, sae, world, text);
+    assert.deepEqual(
+      rows.map((r) => r.concept),
+      ['person', 'city', 'country', 'language', 'profession', 'hobby', 'species', ...Object.keys(RELATIONS)],
+    );
+    const person = rows[0];
+    assert.ok(person.positives > 100, 'the corpus names people');
+    // A name's characters: for a character model, person tokens are the letters of the names.
+    const names = world.people.map((p) => p.name);
+    const marked = [...text.matchAll(new RegExp(`\\b(?:${names.join('|')})\\b`, 'g'))].reduce(
+      (a, m) => a + m[0].length,
+      0,
+    );
+    assert.equal(person.positives, marked);
+    for (const r of rows) {
+      assert.ok(r.f1 >= 0 && r.f1 <= 1);
+      if (r.f1 > 0)
+        assert.ok(Math.abs(r.f1 - (2 * r.precision * r.recall) / (r.precision + r.recall)) < 1e-12);
+    }
+    assert.equal(relationWords('born_in'), 'was born in');
+    assert.equal(relationWords('profession'), 'works as');
   });
 
   test('the buffer names a hook point the model lacks, and a text too short for a window', () => {

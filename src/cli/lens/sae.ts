@@ -10,6 +10,7 @@ import {
   evaluateSae,
   featurePagesHtml,
   featureReports,
+  groundTruth,
   loadSae,
   runWithCache,
   type SaeMetrics,
@@ -40,6 +41,7 @@ export const SAE_USAGE = `usage: jielong lens sae train [--hook NAME] [--archite
                              [--l1 X] [--steps N] [--lr X] [--sae DIR]
        jielong lens sae eval --sae DIR
        jielong lens sae pages --sae DIR [--features N] [--html FILE]
+       jielong lens sae truth --sae DIR
 
 train: a sparse autoencoder on one hook point, from a shuffled buffer of activations the model makes
 reading the built-in corpus; saved in SAELens's layout (cfg.json, sae_weights.safetensors) to --sae
@@ -48,7 +50,9 @@ Both print l0, explained_variance, ce_loss_score, kl_div_score, l2_ratio, dead a
 pages: one self-contained HTML file (default out/lens/sae-pages.html): an index of the features, and
 for each its top-activating contexts shaded by activation, its activation histogram, and the tokens its
 decoder direction promotes and suppresses through the unembedding (--features N: the N most frequent,
-default 100).
+default 100). truth: which of the world's concepts the SAE found as features: for each entity kind
+(person, city, ...) and each relation's template words, the best single feature's F1 at marking its
+tokens in the held-out tail of the corpus.
 
   --hook NAME          the hook point (default: the residual stream after the middle block)
   --architecture A     topk (default; k features per token, an auxiliary loss revives dead ones) or
@@ -62,10 +66,10 @@ ${COMMON_USAGE}`;
 
 export function saeTool(p: Parsed, ctx: LensContext): void {
   const [action, ...rest] = p.positionals;
-  if ((action !== 'train' && action !== 'eval' && action !== 'pages') || rest.length)
-    throw new Error('jielong lens sae: say train, eval or pages (jielong lens sae --help)');
-  if (action === 'pages') {
-    pages(p, ctx);
+  if (!['train', 'eval', 'pages', 'truth'].includes(action) || rest.length)
+    throw new Error('jielong lens sae: say train, eval, pages or truth (jielong lens sae --help)');
+  if (action === 'pages' || action === 'truth') {
+    (action === 'pages' ? pages : truth)(p, ctx);
     return;
   }
   const sae = action === 'train' ? train(p, ctx) : loadSae(required(p, 'sae'));
@@ -175,4 +179,28 @@ function pages(p: Parsed, ctx: LensContext): void {
   writeFileAtomic(out, featurePagesHtml(reports, `${sae.cfg.architecture} SAE on ${sae.cfg.hook_name}`));
   if (ctx.json) console.log(JSON.stringify({ html: out, features: reports.map((r) => r.feature) }));
   else console.log(`${reports.length} feature pages: ${out}`);
+}
+
+function truth(p: Parsed, ctx: LensContext): void {
+  const sae = loadSae(required(p, 'sae'));
+  const text = generateCorpus(ctx.world).text;
+  const tail = text.slice(Math.floor(text.length * 0.9), Math.floor(text.length * 0.9) + 40_000);
+  const rows = groundTruth(ctx.model, ctx.tokenizer, sae, ctx.world, tail);
+  const svg = barChart({
+    title: `Best single feature's F1 per concept of the world (${sae.cfg.hook_name})`,
+    yLabel: 'F1',
+    groups: rows.map((r) => r.concept),
+    series: [{ name: sae.cfg.architecture, values: rows.map((r) => r.f1) }],
+  });
+  const out = writePicture(ctx, picturePath(p, 'sae-truth'), svg);
+  if (ctx.json) {
+    console.log(JSON.stringify({ concepts: rows, picture: out }));
+    return;
+  }
+  console.log('concept        kind       tokens  feature     F1  precision  recall');
+  for (const r of rows)
+    console.log(
+      `${r.concept.padEnd(14)} ${r.what.padEnd(9)} ${String(r.positives).padStart(7)}  ${(r.feature < 0 ? '-' : String(r.feature)).padStart(7)}  ${r.f1.toFixed(2).padStart(5)}  ${r.precision.toFixed(2).padStart(9)}  ${r.recall.toFixed(2).padStart(6)}`,
+    );
+  console.log(`picture: ${out}`);
 }

@@ -17,3 +17,4 @@ export {
   type SaeTrainOptions,
   trainSae,
 } from './train.js';
+export { bestFeature, type ConceptMatch, groundTruth, relationWords } from './truth.js';

@@ -273,7 +273,9 @@ export function evaluateSae(
   let l0 = 0;
   let residual = 0;
   let l2 = 0;
-  const xs: Float32Array[] = [];
+  // Per dimension, Σx and Σx² (float64) for the activations' variance around their mean.
+  const sums = new Float64Array(sae.cfg.d_in);
+  const squares = new Float64Array(sae.cfg.d_in);
   const ce = { clean: 0, sae: 0, zero: 0 };
   const kl = { sae: 0, zero: 0 };
   noGrad(() => {
@@ -301,7 +303,10 @@ export function evaluateSae(
           hh += b * b;
         }
         l2 += Math.sqrt(hh) / (Math.sqrt(xx) || 1);
-        xs.push(x.data.slice(p * n, (p + 1) * n));
+        for (let j = 0; j < n; j++) {
+          sums[j] += x.data[p * n + j];
+          squares[j] += x.data[p * n + j] ** 2;
+        }
       }
       const spliced = runWithHooks(model, ids, [{ name: hook, fn: (a) => sae.forward(a) }]);
       const zeroed = runWithHooks(model, ids, [
@@ -326,10 +331,8 @@ export function evaluateSae(
     }
   });
   const n = sae.cfg.d_in;
-  const meanX = new Float64Array(n);
-  for (const x of xs) for (let j = 0; j < n; j++) meanX[j] += x[j] / xs.length;
   let variance = 0;
-  for (const x of xs) for (let j = 0; j < n; j++) variance += (x[j] - meanX[j]) ** 2;
+  for (let j = 0; j < n; j++) variance += squares[j] - sums[j] ** 2 / tokens;
   const predicted = windows.reduce((a, w) => a + w.shape[0] * (w.shape[1] - 1), 0);
   const [clean, withSae, zero] = [ce.clean / predicted, ce.sae / predicted, ce.zero / predicted];
   return {

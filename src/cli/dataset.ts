@@ -31,6 +31,8 @@ export const TEXT_SOURCE = z.discriminatedUnion(
       requests: z.number().int().min(0).optional(),
       /** How many times the fact list is written out; absent = the corpus default. */
       factPasses: z.number().int().min(0).optional(),
+      /** Passes over the taught two-hop answers; absent = 0. */
+      twoHop: z.number().int().min(0).optional(),
     }),
     z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
     /** Supervised fine-tuning on a JSONL file of conversations. */
@@ -66,6 +68,7 @@ export function loadText(source: PlainSource): string {
   return generateCorpus(generateWorld(source.seed), {
     requests: source.requests,
     factPasses: source.factPasses,
+    twoHop: source.twoHop,
   }).text;
 }
 
@@ -84,7 +87,8 @@ export function describe(source: TextSource): string {
     return `${source.count} tool-use and road-trip conversations of the built-in world (seed ${source.seed})`;
   const requests = source.requests ? `, ${source.requests} request documents` : '';
   const passes = source.factPasses !== undefined ? `, ${source.factPasses} fact passes` : '';
-  return `the built-in corpus (seed ${source.seed}${passes}${requests})`;
+  const twoHop = source.twoHop ? `, ${source.twoHop} two-hop passes` : '';
+  return `the built-in corpus (seed ${source.seed}${passes}${requests}${twoHop})`;
 }
 
 export function buildTokenizer(text: string, kind: 'char' | 'bpe', vocabSize: number): Tokenizer {

@@ -2,9 +2,12 @@
 // lists them and dispatches, so `jielong lens --help` reads as a table of contents.
 import { parse } from './args.js';
 import { ABLATE_OPTIONS, ABLATE_USAGE, ablateTool } from './lens/ablate.js';
+import { BACKPATCH_OPTIONS, BACKPATCH_USAGE, backpatchTool } from './lens/backpatch.js';
+import { CIRCUIT_OPTIONS, CIRCUIT_USAGE, circuitTool } from './lens/circuit.js';
 import { COMMON_OPTIONS, type LensContext, loadLensContext } from './lens/common.js';
 import { LOGIT_OPTIONS, LOGIT_USAGE, logitTool } from './lens/logit.js';
 import { PATCH_OPTIONS, PATCH_USAGE, patchTool } from './lens/patch.js';
+import { PATCHSCOPE_OPTIONS, PATCHSCOPE_USAGE, patchscopeTool } from './lens/patchscope.js';
 import { PROBE_OPTIONS, PROBE_USAGE, probeTool } from './lens/probe.js';
 import { SAE_OPTIONS, SAE_USAGE, saeTool } from './lens/sae.js';
 import { STEER_OPTIONS, STEER_USAGE, steerTool } from './lens/steer.js';
@@ -60,10 +63,28 @@ const TOOLS: Record<string, Tool> = {
     usage: SAE_USAGE,
     run: saeTool,
   },
+  circuit: {
+    summary: "the circuit behind a relation's recall: edge pruning (hard-concrete, L0) and ACDC",
+    options: CIRCUIT_OPTIONS,
+    usage: CIRCUIT_USAGE,
+    run: circuitTool,
+  },
+  patchscope: {
+    summary: 'Patchscopes: patch a state into an inspection prompt and read what the model writes',
+    options: PATCHSCOPE_OPTIONS,
+    usage: PATCHSCOPE_USAGE,
+    run: patchscopeTool,
+  },
+  backpatch: {
+    summary: 'two-hop questions answered too late, fixed by sending a later layer back to an earlier one',
+    options: BACKPATCH_OPTIONS,
+    usage: BACKPATCH_USAGE,
+    run: backpatchTool,
+  },
 };
 
 function usage(): string {
-  const rows = Object.entries(TOOLS).map(([name, t]) => `  ${name.padEnd(8)} ${t.summary}`);
+  const rows = Object.entries(TOOLS).map(([name, t]) => `  ${name.padEnd(10)} ${t.summary}`);
   return [
     'usage: jielong lens <tool> [--model DIR] [options]',
     '',

@@ -48,6 +48,8 @@ data:
   --fact-passes N        times the built-in corpus writes out every fact (default 8)
   --requests N           add N documents of questions and replies to the built-in corpus: public facts
                          answered, private ones declined (the refusal behaviour jielong lens steer uses)
+  --two-hop N            write the composed answers of half the people's two-hop questions N times
+                         ("The country where Ada Lin was born is ..."; jielong lens backpatch asks them)
   --sft FILE|world|agent supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
                          line, OpenAI's format), the built-in world's questions, refusals and tool
                          calls (world), or its tool-use tasks and road trips that plan (agent); the
@@ -89,6 +91,7 @@ const OPTIONS = {
   'corpus-seed': { type: 'string' },
   requests: { type: 'string' },
   'fact-passes': { type: 'string' },
+  'two-hop': { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
   preset: { type: 'string' },
@@ -132,14 +135,15 @@ const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
   ['seed', 'seed', { integer: true, min: 0 }, false],
 ];
 
+/** The flags that shape the built-in corpus. */
+const CORPUS_FLAGS = ['corpus-seed', 'requests', 'fact-passes', 'two-hop'] as const;
+
 /** Flags a resumed run cannot change: the checkpoint fixes its data, model and batches. */
 const FIXED_ON_RESUME = [
   'data',
   'sft',
   'sft-count',
-  'corpus-seed',
-  'requests',
-  'fact-passes',
+  ...CORPUS_FLAGS,
   'tokenizer',
   'vocab-size',
   'preset',
@@ -210,8 +214,7 @@ function dataSource(p: Parsed): TextSource {
   if (sft) {
     const wrong = given([
       'data',
-      'requests',
-      'fact-passes',
+      ...CORPUS_FLAGS.filter((f) => f !== 'corpus-seed'),
       ...(sft === 'world' || sft === 'agent' ? [] : ['sft-count', 'corpus-seed']),
     ]);
     if (wrong) throw new Error(`--${wrong} does not apply with --sft ${sft}`);
@@ -224,7 +227,7 @@ function dataSource(p: Parsed): TextSource {
       : { kind: 'sft-file', path: sft };
   }
   if (str(p, 'sft-count')) throw new Error('--sft-count needs --sft world or --sft agent');
-  for (const flag of ['corpus-seed', 'requests', 'fact-passes']) {
+  for (const flag of CORPUS_FLAGS) {
     if (str(p, 'data') && str(p, flag))
       throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);
   }
@@ -235,6 +238,7 @@ function dataSource(p: Parsed): TextSource {
         seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
         ...(str(p, 'requests') ? { requests: num(p, 'requests', 0, { integer: true, min: 0 }) } : {}),
         ...(str(p, 'fact-passes') ? { factPasses: num(p, 'fact-passes', 8, { integer: true, min: 0 }) } : {}),
+        ...(str(p, 'two-hop') ? { twoHop: num(p, 'two-hop', 0, { integer: true, min: 0 }) } : {}),
       };
 }
 

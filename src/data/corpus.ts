@@ -6,6 +6,7 @@ import { choice, shuffled } from './random.js';
 import { requestCases, requestDocument } from './requests.js';
 import { type CorpusDocument, StoryWriter } from './story.js';
 import { FACT_TEMPLATES, renderFact } from './templates.js';
+import { twoHopQuestions, twoHopSentence } from './two-hop.js';
 import type { World } from './world.js';
 
 export type { CorpusDocument } from './story.js';
@@ -24,6 +25,11 @@ export interface CorpusOptions {
    * fixed phrase, for the refusal-direction experiment. Default 0, so the plain corpus stays as it was.
    */
   requests?: number;
+  /**
+   * Passes over the taught two-hop questions (two-hop.ts), each writing every one in a random phrasing,
+   * for back-patching. Default 0, so the plain corpus stays as it was.
+   */
+  twoHop?: number;
 }
 
 export interface Corpus {
@@ -38,6 +44,7 @@ export function generateCorpus(world: World, options: CorpusOptions = {}): Corpu
   const factPasses = checkCount('factPasses', options.factPasses ?? 8, 0);
   const perParagraph = checkCount('factsPerParagraph', options.factsPerParagraph ?? 6, 1);
   const requests = checkCount('requests', options.requests ?? 0, 0);
+  const twoHop = checkCount('twoHop', options.twoHop ?? 0, 0);
   const g = new Generator(options.seed ?? world.seed);
 
   const documents: CorpusDocument[] = [];
@@ -56,6 +63,17 @@ export function generateCorpus(world: World, options: CorpusOptions = {}): Corpu
   const asked = requests > 0 ? requestCases(world, 'train') : [];
   for (let i = 0; i < requests; i++) {
     documents.push({ kind: 'requests', text: requestDocument(asked, g), facts: [] });
+  }
+  const taught = twoHop > 0 ? twoHopQuestions(world).filter((q) => q.taught) : [];
+  for (let pass = 0; pass < twoHop; pass++) {
+    const questions = shuffled(g, taught);
+    for (let i = 0; i < questions.length; i += perParagraph) {
+      const text = questions
+        .slice(i, i + perParagraph)
+        .map((q) => twoHopSentence(q, g))
+        .join(' ');
+      documents.push({ kind: 'two-hop', text, facts: [] });
+    }
   }
   const ordered = shuffled(g, documents);
   return { text: `${ordered.map((d) => d.text).join('\n\n')}\n`, documents: ordered };

@@ -70,6 +70,13 @@ export {
   toolExamples,
   toolTasks,
 } from './tool-tasks.js';
+export {
+  TWO_HOP_CHAINS,
+  type TwoHopChain,
+  type TwoHopQuestion,
+  twoHopQuestions,
+  twoHopSentence,
+} from './two-hop.js';
 export { corpusWindows } from './windows.js';
 export {
   type City,

@@ -10,9 +10,10 @@ import { FACT_TEMPLATES, fill, renderFact } from './templates.js';
 import type { Country, Person, World } from './world.js';
 
 export interface CorpusDocument {
-  kind: 'story' | 'facts' | 'requests';
+  kind: 'story' | 'facts' | 'requests' | 'two-hop';
   text: string;
-  /** The facts its sentences state, in order (a fact stated twice appears twice; none for requests). */
+  /** The facts its sentences state, in order (a fact stated twice appears twice; none for requests
+   * and two-hop sentences, whose composed facts are no relation of the world). */
   facts: Fact[];
 }
 

@@ -1,6 +1,7 @@
 // Looking inside (the third lecture): run a model with its activations cached or changed, decode the
 // residual stream layer by layer, intervene (patch, ablate, steer), trace where a fact is (causal
-// tracing), and probe relations with linear relational embeddings. For every mixer.
+// tracing), probe relations with linear relational embeddings, find features with sparse autoencoders, let
+// the model read its own states (Patchscopes) and hop again (back-patching). For every mixer.
 
 export {
   type AblationMethod,
@@ -19,7 +20,40 @@ export {
   resampleAblate,
 } from './ablation.js';
 export { attributionPatching } from './attribution.js';
+export {
+  type BackpatchSplit,
+  type BackpatchStudy,
+  backpatch,
+  backpatchPairs,
+  backpatchStudy,
+  type LayerPair,
+  type TwoHopCase,
+} from './backpatch.js';
 export { ActivationCache, type CacheOptions, type ResidStack, runWithCache } from './cache.js';
+export {
+  type AcdcCircuit,
+  acdc,
+  acdcCurve,
+  type CircuitAblation,
+  type CircuitAblationKind,
+  type CircuitGraph,
+  type CircuitMasks,
+  type CircuitScore,
+  CircuitScorer,
+  type CircuitTask,
+  circuitAblation,
+  circuitGraph,
+  circuitSvg,
+  constantMasks,
+  factRecallTask,
+  MASK_KINDS,
+  type MaskKind,
+  type PrunedCircuit,
+  type PruneOptions,
+  pruneCircuit,
+  pruningCurve,
+  runCircuit,
+} from './circuit/index.js';
 export {
   type Hook,
   hookContext,
@@ -31,9 +65,32 @@ export {
   withSites,
 } from './hooks.js';
 export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.js';
-export { bestPhrasings, checkFacts, type FactCheck, recallByRelation, subjectSpan } from './known-facts.js';
+export {
+  bestPhrasings,
+  checkFacts,
+  type FactCheck,
+  greedyAnswer,
+  recallByRelation,
+  subjectSpan,
+} from './known-facts.js';
 export { type Matrix, matrix } from './linalg.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
+export {
+  attributePrompt,
+  echoPrompt,
+  entityReadout,
+  type InspectionPrompt,
+  identityPrompt,
+  inspectionPrompt,
+  type PatchscopeResult,
+  patchInto,
+  patchscope,
+  type ReadoutRow,
+  residPatch,
+  residPoint,
+  residStream,
+  type StreamSite,
+} from './patchscope.js';
 export {
   type Affine,
   applyLRE,

@@ -2,8 +2,9 @@
 // right, as ROME filters its prompts, since a trace of a fact the model does not know shows nothing.
 import { type Fact, factPrompt, factPrompts, type PromptCase, type Relation } from '../data/index.js';
 import type { LanguageModel } from '../model/index.js';
-import { IntTensor, noGrad } from '../tensor/index.js';
+import { IntTensor } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
+import { type Hook, runWithHooks } from './hooks.js';
 
 export interface FactCheck extends PromptCase {
   fact: Fact;
@@ -15,40 +16,54 @@ export interface FactCheck extends PromptCase {
   firstTokenProb: number;
 }
 
-/**
- * Each fact's canonical prompt ("Ada Lin was born in") scored by one teacher-forced forward over prompt +
- * answer: known when the argmax at every answer position is the answer's token, which is what greedy
- * decoding would write.
- */
+/** Each fact's canonical prompt ("Ada Lin was born in") scored by greedyAnswer. */
 export function checkFacts(
   model: LanguageModel,
   tokenizer: Tokenizer,
   facts: readonly Fact[],
   promptOf: (fact: Fact) => PromptCase = factPrompt,
 ): FactCheck[] {
-  return noGrad(() =>
-    facts.map((fact) => {
-      const c = promptOf(fact);
-      const promptIds = tokenizer.encode(c.prompt);
-      const answerIds = tokenizer.encode(c.answer);
-      const ids = [...promptIds, ...answerIds].slice(0, -1);
-      if (ids.length > model.config.blockSize) {
-        throw new Error(
-          `checkFacts: "${c.prompt}" is longer than the model's context of ${model.config.blockSize}`,
-        );
-      }
-      const logits = model.forward(new IntTensor(Int32Array.from(ids), [1, ids.length]));
-      const V = logits.shape[2];
-      const rowAt = (p: number) => logits.data.subarray(p * V, (p + 1) * V);
-      const known = answerIds.every((t, i) => argmaxOf(rowAt(promptIds.length - 1 + i)) === t);
-      const row = rowAt(promptIds.length - 1);
-      const max = row[argmaxOf(row)];
-      let z = 0;
-      for (const v of row) z += Math.exp(v - max);
-      const firstTokenProb = Math.exp(row[answerIds[0]] - max) / z;
-      return { ...c, fact, promptIds, answerIds, known, firstTokenProb };
-    }),
-  );
+  return facts.map((fact) => {
+    const c = promptOf(fact);
+    const promptIds = tokenizer.encode(c.prompt);
+    const answerIds = tokenizer.encode(c.answer);
+    return {
+      ...c,
+      fact,
+      promptIds,
+      answerIds,
+      ...greedyAnswer(model, promptIds, answerIds, [], 'checkFacts'),
+    };
+  });
+}
+
+/**
+ * One teacher-forced forward over prompt + answer (with `hooks` in place): `known` when the argmax at every
+ * answer position is the answer's token, which is what greedy decoding would write, and the probability
+ * of the answer's first token after the prompt.
+ */
+export function greedyAnswer(
+  model: LanguageModel,
+  promptIds: readonly number[],
+  answerIds: readonly number[],
+  hooks: readonly Hook[] = [],
+  what = 'greedyAnswer',
+): { known: boolean; firstTokenProb: number } {
+  const ids = [...promptIds, ...answerIds].slice(0, -1);
+  if (ids.length > model.config.blockSize) {
+    throw new Error(
+      `${what}: ${ids.length} tokens, longer than the model's context of ${model.config.blockSize}`,
+    );
+  }
+  const logits = runWithHooks(model, new IntTensor(Int32Array.from(ids), [1, ids.length]), hooks);
+  const V = logits.shape[2];
+  const rowAt = (p: number) => logits.data.subarray(p * V, (p + 1) * V);
+  const known = answerIds.every((t, i) => argmaxOf(rowAt(promptIds.length - 1 + i)) === t);
+  const row = rowAt(promptIds.length - 1);
+  const max = row[argmaxOf(row)];
+  let z = 0;
+  for (const v of row) z += Math.exp(v - max);
+  return { known, firstTokenProb: Math.exp(row[answerIds[0]] - max) / z };
 }
 
 /** Known / total per relation, in the order relations first appear. */

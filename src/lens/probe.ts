@@ -8,6 +8,7 @@
 import type { LanguageModel } from '../model/index.js';
 import { cat, IntTensor, isGradEnabled, noGrad, reshape, slice, Tensor, unsqueeze } from '../tensor/index.js';
 import { runWithCache } from './cache.js';
+import { withFrozenWeights } from './frozen.js';
 import { hookContext, runWithHooks } from './hooks.js';
 import { apply, fromRows, type Matrix, matrix, pinv, ridge, transpose } from './linalg.js';
 import { steer } from './steering.js';
@@ -93,20 +94,6 @@ export function relationReps(
     o.push(rowAt('relationReps', final, cache.get(final), T - 1));
   });
   return { s, o };
-}
-
-/**
- * Runs fn (forward and backward both) with the weights out of the graph: a backward then computes only the
- * input's gradient, and the weights' .grad is left as it was.
- */
-function withFrozenWeights<T>(model: LanguageModel, fn: () => T): T {
-  const weights = model.parameters();
-  for (const w of weights) w.requiresGrad = false;
-  try {
-    return fn();
-  } finally {
-    for (const w of weights) w.requiresGrad = true;
-  }
 }
 
 /**

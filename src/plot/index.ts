@@ -1,5 +1,7 @@
-// Charts as SVG documents: line charts for curves, grouped bars for benchmark tables, heatmaps for grids.
+// Charts as SVG documents: line charts for curves, grouped bars for benchmark tables, heatmaps for grids,
+// boxes and links for graphs.
 export { type BarChartOptions, type BarSeries, barChart } from './bar.js';
+export { type GraphBox, type GraphLink, type GraphOptions, graphSvg } from './graph.js';
 export { type ColourScale, type HeatmapOptions, heatmap } from './heatmap.js';
 export { type LineChartOptions, type LineSeries, lineChart } from './line.js';
 export { escapeXml } from './svg.js';

@@ -30,7 +30,18 @@ function tool(name: string, ...args: string[]): Record<string, unknown> {
 test('lens --help lists every tool; each tool has its own help', () => {
   const r = lens('--help');
   assert.equal(r.status, 0);
-  for (const t of ['logit', 'tuned', 'patch', 'ablate', 'steer', 'probe', 'sae']) {
+  for (const t of [
+    'logit',
+    'tuned',
+    'patch',
+    'ablate',
+    'steer',
+    'probe',
+    'sae',
+    'circuit',
+    'patchscope',
+    'backpatch',
+  ]) {
     assert.match(r.stdout, new RegExp(`\\n  ${t} +\\S`));
     assert.match(lens(t, '--help').stdout, new RegExp(`usage: jielong lens ${t}`));
   }
@@ -178,4 +189,53 @@ test('sae: train saves in SAELens layout and scores itself; eval of the saved on
     assert.equal(r.status, 1, args.join(' '));
     assert.match(r.stderr, message);
   }
+});
+
+test('circuit: edge pruning and ACDC on born_in recall; the circuit and the curve drawn', () => {
+  const out = tool('circuit', '--lambdas', '0.1,5', '--thresholds', '0.01,1', '--steps', '20');
+  const pruning = out.pruning as { lambda: number; accuracy: number; kept: { edges: number } }[];
+  const acdc = out.acdc as { threshold: number; kept: { edges: number } }[];
+  assert.deepEqual(
+    pruning.map((c) => c.lambda),
+    [0.1, 5],
+  );
+  assert.ok(acdc[1].kept.edges <= acdc[0].kept.edges, 'a larger threshold keeps no more edges');
+  assert.ok((out.facts as number) > 0);
+  assert.match(readFileSync(join(dir, 'circuit.svg'), 'utf8'), /logits/);
+  assert.match(readFileSync(join(dir, 'circuit-curve.svg'), 'utf8'), /ACDC/);
+  const bad = lens('circuit', '--relation', 'friend_of');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--relation: "friend_of" is not one of born_in/);
+  assert.match(
+    lens('circuit', '--kinds', 'layers').stderr,
+    /--kinds: "layers" is not one of edges, units, neurons/,
+  );
+});
+
+test('patchscope: a share per layer for every reading; one source read at every layer', () => {
+  const out = tool('patchscope');
+  const rows = out.rows as {
+    layer: number;
+    name: number;
+    echo: number;
+    attribute: number;
+    subjects: number;
+  }[];
+  assert.equal(rows.length, 5);
+  for (const r of rows) {
+    assert.equal(r.subjects, 39);
+    for (const v of [r.name, r.echo, r.attribute]) assert.ok(v >= 0 && v <= 1);
+  }
+  const one = tool('patchscope', '--source', 'Jana Coyle', '--max-tokens', '3');
+  assert.equal((one.rows as unknown[]).length, 5);
+  assert.match(lens('patchscope', '--source', 'Jana', '--source-position', '9').stderr, /--source-position/);
+});
+
+test('backpatch: the two-hop questions per split, and every pair of layers', () => {
+  const out = tool('backpatch');
+  const splits = out.splits as Record<string, { questions: number; failures: number; fixed: number }>;
+  assert.equal(splits.taught.questions + splits['held-out'].questions, 80);
+  for (const s of Object.values(splits)) assert.ok(s.fixed <= s.failures);
+  assert.equal((out.pairs as unknown[]).length, 10);
+  assert.match(readFileSync(join(dir, 'backpatch.svg'), 'utf8'), /Back-patching/);
 });

@@ -135,8 +135,10 @@ function binding(e: Entry): string {
     if (a.role !== 'in') outputs.push(`(!b_${a.name}.given || n_${a.name}.v == 0)`);
     if (a.kind === 'i32' && a.values) {
       const below = expression(a.values.below, spec, where);
-      const except = expression(a.values.except, spec, where);
-      body.push(`a.values(b_${a.name}, n_${a.name}.v, (${below}).v, (${except}).v);`);
+      // Without an exception, INT64_MIN: no int32 equals it.
+      const except =
+        a.values.except === undefined ? 'INT64_MIN' : `(${expression(a.values.except, spec, where)}).v`;
+      body.push(`a.values(b_${a.name}, n_${a.name}.v, (${below}).v, ${except});`);
     }
   }
   for (const [cond, message] of spec.checks ?? []) {

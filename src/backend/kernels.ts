@@ -345,7 +345,55 @@ const scanSizes = [
   flag('deltaSoftplus'),
 ] as const;
 
+const code = 'rows * k';
+const codeSizes = [size('rows'), size('k', 1), size('features', 1), size('dim', 1)] as const;
+const codeIndices = i32('indices', code, { below: 'features' });
+
 export const FAMILIES = {
+  sae: {
+    topkSelect: {
+      doc: "Each row's k largest values among the allowed columns (every column when allowed is null; allowed is 1 or 0 per column), as indices best first, ties to the lower index",
+      args: [
+        f32('x', 'rows * features'),
+        f32OrNull('allowed', 'features'),
+        i32Out('indices', code),
+        ...codeSizes.slice(0, 3),
+      ],
+    },
+    sparseDecode: {
+      doc: 'out[r] = bias + sum over i < k of values[r, i] w[indices[r, i]], for w [features, dim]',
+      args: [
+        f32('values', code),
+        codeIndices,
+        f32('w', 'features * dim'),
+        f32OrNull('bias', 'dim'),
+        f32Out('out', 'rows * dim'),
+        ...codeSizes,
+      ],
+    },
+    sparseDecodeGrad: {
+      doc: 'Gradients of sparseDecode without the bias: gValues[r, i] = gOut[r] . w[indices[r, i]], gW[indices[r, i]] += values[r, i] gOut[r]',
+      args: [
+        f32('values', code),
+        codeIndices,
+        f32('w', 'features * dim'),
+        f32('gOut', 'rows * dim'),
+        f32Out('gValues', code),
+        f32Out('gW', 'features * dim'),
+        ...codeSizes,
+      ],
+    },
+    sparseOuter: {
+      doc: "out[f] = sum over (r, i) with indices[r, i] = f of g[r, i] x[r]: a sparse code's gradient back through a dense encoder, as the weight's transpose [features, dim]",
+      args: [
+        f32('g', code),
+        codeIndices,
+        f32('x', 'rows * dim'),
+        f32Out('out', 'features * dim'),
+        ...codeSizes,
+      ],
+    },
+  },
   conv: {
     causalConv1d: {
       doc: 'Depthwise causal conv1d over [batch, seq, channels] with weight [channels, width], continuing from window when given, optionally through SiLU',

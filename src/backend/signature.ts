@@ -28,8 +28,8 @@ export interface I32Arg<N extends string = string> {
   name: N;
   role: Role;
   len: string;
-  /** Every element must lie in [0, below) or equal `except`. */
-  values?: { below: string; except: string };
+  /** Every element must lie in [0, below), or equal `except` when given. */
+  values?: { below: string; except?: string };
 }
 
 /** A non-negative integer; `bits` 32 when the kernel takes an int, 53 when it takes a long. */

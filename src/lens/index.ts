@@ -143,6 +143,7 @@ export {
   type SaeArchitecture,
   type SaeConfig,
   type SaeMetrics,
+  SaeTrainer,
   type SaeTrainOptions,
   SparseAutoencoder,
   saveSae,

@@ -645,6 +645,124 @@ void bind_fma_peak(const Args& a) {
 }
 JL_EXPORT("fmaPeak", bind_fma_peak);
 
+void bind_sae_topk_select(const Args& a) {
+  a.expect(6);
+  const Buf<const float> b_x = a.array<const float>(0, "x", napi_float32_array, false);
+  const Buf<const float> b_allowed = a.array<const float>(1, "allowed", napi_float32_array, true);
+  const Buf<int32_t> b_indices = a.array<int32_t>(2, "indices", napi_int32_array, false);
+  const int v_rows = static_cast<int>(a.integer(3, "rows", 0, 2147483647));
+  const int v_k = static_cast<int>(a.integer(4, "k", 1, 2147483647));
+  const int v_features = static_cast<int>(a.integer(5, "features", 1, 2147483647));
+  const N n_x = checked(a, "the length of x, rows * features,", [&] { return N(v_rows) * N(v_features); });
+  a.need(b_x, n_x);
+  const N n_allowed = checked(a, "the length of allowed, features,", [&] { return N(v_features); });
+  a.need(b_allowed, n_allowed);
+  const N n_indices = checked(a, "the length of indices, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_indices, n_indices);
+  a.disjoint(b_indices, b_x);
+  a.disjoint(b_indices, b_allowed);
+  if ((!b_indices.given || n_indices.v == 0)) return;
+  sae::topk_select(b_x.p, b_allowed.p, b_indices.p, v_rows, v_k, v_features);
+}
+JL_EXPORT("sae.topkSelect", bind_sae_topk_select);
+
+void bind_sae_sparse_decode(const Args& a) {
+  a.expect(9);
+  const Buf<const float> b_values = a.array<const float>(0, "values", napi_float32_array, false);
+  const Buf<const int32_t> b_indices = a.array<const int32_t>(1, "indices", napi_int32_array, false);
+  const Buf<const float> b_w = a.array<const float>(2, "w", napi_float32_array, false);
+  const Buf<const float> b_bias = a.array<const float>(3, "bias", napi_float32_array, true);
+  const Buf<float> b_out = a.array<float>(4, "out", napi_float32_array, false);
+  const int v_rows = static_cast<int>(a.integer(5, "rows", 0, 2147483647));
+  const int v_k = static_cast<int>(a.integer(6, "k", 1, 2147483647));
+  const int v_features = static_cast<int>(a.integer(7, "features", 1, 2147483647));
+  const int v_dim = static_cast<int>(a.integer(8, "dim", 1, 2147483647));
+  const N n_values = checked(a, "the length of values, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_values, n_values);
+  const N n_indices = checked(a, "the length of indices, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_indices, n_indices);
+  a.values(b_indices, n_indices.v, (N(v_features)).v, INT64_MIN);
+  const N n_w = checked(a, "the length of w, features * dim,", [&] { return N(v_features) * N(v_dim); });
+  a.need(b_w, n_w);
+  const N n_bias = checked(a, "the length of bias, dim,", [&] { return N(v_dim); });
+  a.need(b_bias, n_bias);
+  const N n_out = checked(a, "the length of out, rows * dim,", [&] { return N(v_rows) * N(v_dim); });
+  a.need(b_out, n_out);
+  a.disjoint(b_out, b_values);
+  a.disjoint(b_out, b_indices);
+  a.disjoint(b_out, b_w);
+  a.disjoint(b_out, b_bias);
+  if ((!b_out.given || n_out.v == 0)) return;
+  sae::sparse_decode(b_values.p, b_indices.p, b_w.p, b_bias.p, b_out.p, v_rows, v_k, v_features, v_dim);
+}
+JL_EXPORT("sae.sparseDecode", bind_sae_sparse_decode);
+
+void bind_sae_sparse_decode_grad(const Args& a) {
+  a.expect(10);
+  const Buf<const float> b_values = a.array<const float>(0, "values", napi_float32_array, false);
+  const Buf<const int32_t> b_indices = a.array<const int32_t>(1, "indices", napi_int32_array, false);
+  const Buf<const float> b_w = a.array<const float>(2, "w", napi_float32_array, false);
+  const Buf<const float> b_gOut = a.array<const float>(3, "gOut", napi_float32_array, false);
+  const Buf<float> b_gValues = a.array<float>(4, "gValues", napi_float32_array, false);
+  const Buf<float> b_gW = a.array<float>(5, "gW", napi_float32_array, false);
+  const int v_rows = static_cast<int>(a.integer(6, "rows", 0, 2147483647));
+  const int v_k = static_cast<int>(a.integer(7, "k", 1, 2147483647));
+  const int v_features = static_cast<int>(a.integer(8, "features", 1, 2147483647));
+  const int v_dim = static_cast<int>(a.integer(9, "dim", 1, 2147483647));
+  const N n_values = checked(a, "the length of values, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_values, n_values);
+  const N n_indices = checked(a, "the length of indices, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_indices, n_indices);
+  a.values(b_indices, n_indices.v, (N(v_features)).v, INT64_MIN);
+  const N n_w = checked(a, "the length of w, features * dim,", [&] { return N(v_features) * N(v_dim); });
+  a.need(b_w, n_w);
+  const N n_gOut = checked(a, "the length of gOut, rows * dim,", [&] { return N(v_rows) * N(v_dim); });
+  a.need(b_gOut, n_gOut);
+  const N n_gValues = checked(a, "the length of gValues, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_gValues, n_gValues);
+  const N n_gW = checked(a, "the length of gW, features * dim,", [&] { return N(v_features) * N(v_dim); });
+  a.need(b_gW, n_gW);
+  a.disjoint(b_gValues, b_values);
+  a.disjoint(b_gW, b_values);
+  a.disjoint(b_gValues, b_indices);
+  a.disjoint(b_gW, b_indices);
+  a.disjoint(b_gValues, b_w);
+  a.disjoint(b_gW, b_w);
+  a.disjoint(b_gValues, b_gOut);
+  a.disjoint(b_gW, b_gOut);
+  a.disjoint(b_gValues, b_gW);
+  if ((!b_gValues.given || n_gValues.v == 0) && (!b_gW.given || n_gW.v == 0)) return;
+  sae::sparse_decode_grad(b_values.p, b_indices.p, b_w.p, b_gOut.p, b_gValues.p, b_gW.p, v_rows, v_k, v_features, v_dim);
+}
+JL_EXPORT("sae.sparseDecodeGrad", bind_sae_sparse_decode_grad);
+
+void bind_sae_sparse_outer(const Args& a) {
+  a.expect(8);
+  const Buf<const float> b_g = a.array<const float>(0, "g", napi_float32_array, false);
+  const Buf<const int32_t> b_indices = a.array<const int32_t>(1, "indices", napi_int32_array, false);
+  const Buf<const float> b_x = a.array<const float>(2, "x", napi_float32_array, false);
+  const Buf<float> b_out = a.array<float>(3, "out", napi_float32_array, false);
+  const int v_rows = static_cast<int>(a.integer(4, "rows", 0, 2147483647));
+  const int v_k = static_cast<int>(a.integer(5, "k", 1, 2147483647));
+  const int v_features = static_cast<int>(a.integer(6, "features", 1, 2147483647));
+  const int v_dim = static_cast<int>(a.integer(7, "dim", 1, 2147483647));
+  const N n_g = checked(a, "the length of g, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_g, n_g);
+  const N n_indices = checked(a, "the length of indices, rows * k,", [&] { return N(v_rows) * N(v_k); });
+  a.need(b_indices, n_indices);
+  a.values(b_indices, n_indices.v, (N(v_features)).v, INT64_MIN);
+  const N n_x = checked(a, "the length of x, rows * dim,", [&] { return N(v_rows) * N(v_dim); });
+  a.need(b_x, n_x);
+  const N n_out = checked(a, "the length of out, features * dim,", [&] { return N(v_features) * N(v_dim); });
+  a.need(b_out, n_out);
+  a.disjoint(b_out, b_g);
+  a.disjoint(b_out, b_indices);
+  a.disjoint(b_out, b_x);
+  if ((!b_out.given || n_out.v == 0)) return;
+  sae::sparse_outer(b_g.p, b_indices.p, b_x.p, b_out.p, v_rows, v_k, v_features, v_dim);
+}
+JL_EXPORT("sae.sparseOuter", bind_sae_sparse_outer);
+
 void bind_conv_causal_conv1d(const Args& a) {
   a.expect(10);
   const Buf<const float> b_x = a.array<const float>(0, "x", napi_float32_array, false);

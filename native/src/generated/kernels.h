@@ -86,6 +86,22 @@ void set_num_threads(int threads);
 // Runs tasks independent FMA chains in parallel, 2 * 16 * 12 * rounds flops each; out[t] gets task t's checksum
 void fma_peak(float* out, int tasks, long rounds);
 
+namespace sae {
+
+// Each row's k largest values among the allowed columns (every column when allowed is null; allowed is 1 or 0 per column), as indices best first, ties to the lower index
+void topk_select(const float* x, const float* allowed, int32_t* indices, int rows, int k, int features);
+
+// out[r] = bias + sum over i < k of values[r, i] w[indices[r, i]], for w [features, dim]
+void sparse_decode(const float* values, const int32_t* indices, const float* w, const float* bias, float* out, int rows, int k, int features, int dim);
+
+// Gradients of sparseDecode without the bias: gValues[r, i] = gOut[r] . w[indices[r, i]], gW[indices[r, i]] += values[r, i] gOut[r]
+void sparse_decode_grad(const float* values, const int32_t* indices, const float* w, const float* gOut, float* gValues, float* gW, int rows, int k, int features, int dim);
+
+// out[f] = sum over (r, i) with indices[r, i] = f of g[r, i] x[r]: a sparse code's gradient back through a dense encoder, as the weight's transpose [features, dim]
+void sparse_outer(const float* g, const int32_t* indices, const float* x, float* out, int rows, int k, int features, int dim);
+
+}  // namespace sae
+
 namespace conv {
 
 // Depthwise causal conv1d over [batch, seq, channels] with weight [channels, width], continuing from window when given, optionally through SiLU

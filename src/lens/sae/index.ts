@@ -14,6 +14,7 @@ export {
   type ActivationSource,
   evaluateSae,
   type SaeMetrics,
+  SaeTrainer,
   type SaeTrainOptions,
   trainSae,
 } from './train.js';

@@ -8,8 +8,10 @@
 //   jumprelu  a pre-activation kept only above its feature's learned threshold
 // The gates are masks multiplied in, so gradients reach exactly the kept pre-activations (TopK's and
 // JumpReLU's own gradient with respect to the input).
+
 import { constant, Module, normal, parameter } from '../../nn/index.js';
 import { add, fromArray, type Generator, matmul, mul, relu, sub, type Tensor } from '../../tensor/index.js';
+import { saeKernels } from './kernels.js';
 
 export const SAE_ARCHITECTURES = ['standard', 'topk', 'jumprelu'] as const;
 export type SaeArchitecture = (typeof SAE_ARCHITECTURES)[number];
@@ -98,14 +100,9 @@ export class SparseAutoencoder extends Module {
       for (let i = 0; i < pre.data.length; i++) mask[i] = pre.data[i] > t[i % d] ? 1 : 0;
     } else {
       const k = this.cfg.k!;
-      const order = new Int32Array(d);
-      for (let r = 0; r < rows; r++) {
-        const row = pre.data.subarray(r * d, (r + 1) * d);
-        for (let i = 0; i < d; i++) order[i] = i;
-        // Ties to the lower index, as a stable sort gives (torch.topk's order among equals is unspecified).
-        order.sort((a, b) => row[b] - row[a] || a - b);
-        for (let i = 0; i < k; i++) mask[r * d + order[i]] = 1;
-      }
+      const indices = new Int32Array(rows * k);
+      saeKernels().topkSelect(pre.data, null, indices, rows, k, d);
+      for (let i = 0; i < indices.length; i++) mask[Math.floor(i / k) * d + indices[i]] = 1;
     }
     return fromArray(mask, pre.shape);
   }

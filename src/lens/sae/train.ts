@@ -13,10 +13,8 @@ import {
   type Generator,
   IntTensor,
   logSoftmax,
-  matmul,
   mul,
   noGrad,
-  relu,
   sqrt,
   square,
   sub,
@@ -27,6 +25,7 @@ import { AdamW } from '../../train/index.js';
 import { runWithCache } from '../cache.js';
 import { runWithHooks } from '../hooks.js';
 import { type SaeConfig, SparseAutoencoder } from './sae.js';
+import { densePre, sparseDecode, topkEncode } from './sparse.js';
 
 /** Where training activations come from: rows of d_in at a named hook point. */
 export interface ActivationSource {
@@ -139,75 +138,129 @@ const perRow = (t: Tensor, rows: number) => mul(sum(t), 1 / rows);
 
 /** An SAE trained on the activations `source` gives (an ActivationBuffer over a model and a text). */
 export function trainSae(source: ActivationSource, options: SaeTrainOptions): SparseAutoencoder {
-  const { generator, architecture } = options;
+  const trainer = new SaeTrainer(source.dIn, source.hook, options);
   const batchSize = options.batchSize ?? 256;
-  const dIn = source.dIn;
-  const cfg: SaeConfig = {
-    architecture,
-    d_in: dIn,
-    d_sae: options.dSae ?? 4 * dIn,
-    hook_name: source.hook,
-    apply_b_dec_to_input: true,
-    ...(architecture === 'topk' ? { k: options.k ?? 8 } : {}),
-  };
-  const sae = new SparseAutoencoder(cfg, { generator });
-  const optimizer = new AdamW(sae.parameters(), { lr: options.lr ?? 1e-3, weightDecay: 0 });
-  const auxK = options.auxK ?? Math.max(1, Math.floor(dIn / 2));
-  const deadAfter = options.deadAfter ?? 2000;
-  const sinceFired = new Float64Array(cfg.d_sae); // tokens since each latent last fired
   for (let step = 1; step <= (options.steps ?? 1000); step++) {
-    const x = source.take(batchSize);
-    const pre = sae.preActivations(x);
-    const f = sae.encode(x);
-    const error = sub(sae.decode(f), x);
-    let loss = perRow(square(error), batchSize);
-    if (architecture === 'standard') {
-      const norms = sqrt(sum(square(sae.W_dec), 1)); // [d_sae]
-      loss = add(loss, mul(perRow(mul(f, norms), batchSize), options.l1Coefficient ?? 1));
-    } else {
-      const aux = auxLoss(sae, pre, error, sinceFired, deadAfter, auxK);
-      if (aux) loss = add(loss, mul(perRow(aux, batchSize), options.auxCoefficient ?? 1 / 32));
-    }
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
-    if (architecture === 'topk') normaliseDecoder(sae);
-    const fired = countFired(f, cfg.d_sae, sinceFired, batchSize);
+    const { mse, fired } = trainer.step(source.take(batchSize));
     if (options.onProgress && (step % (options.every ?? 50) === 0 || step === 1)) {
-      const mse = sumSquares(error.data) / batchSize;
-      const dead = sinceFired.reduce((a, s) => a + (s >= deadAfter ? 1 : 0), 0);
-      options.onProgress({ step, mse, l0: fired / batchSize, dead });
+      options.onProgress({ step, mse, l0: fired / batchSize, dead: trainer.dead() });
     }
   }
-  return sae;
+  return trainer.sae;
 }
 
-/**
- * TopK's auxiliary loss: the squared gap between the error e = x̂ - x (held fixed) and what the k_aux
- * largest dead latents, through the decoder without its bias, say it is; null when none is dead.
- */
-function auxLoss(
-  sae: SparseAutoencoder,
-  pre: Tensor,
-  error: Tensor,
-  sinceFired: Float64Array,
-  deadAfter: number,
-  auxK: number,
-): Tensor | null {
-  const d = sae.cfg.d_sae;
-  const dead = [...sinceFired.keys()].filter((i) => sinceFired[i] >= deadAfter);
-  if (dead.length === 0) return null;
-  const keep = Math.min(auxK, dead.length);
-  const rows = pre.data.length / d;
-  const mask = new Float32Array(pre.data.length);
-  for (let r = 0; r < rows; r++) {
-    const row = pre.data.subarray(r * d, (r + 1) * d);
-    const best = [...dead].sort((a, b) => row[b] - row[a] || a - b).slice(0, keep);
-    for (const i of best) mask[r * d + i] = 1;
+/** One SAE and its optimiser: step() is one update on a batch of activations [batch, d_in]. */
+export class SaeTrainer {
+  readonly sae: SparseAutoencoder;
+  private readonly optimizer: AdamW;
+  private readonly auxK: number;
+  private readonly deadAfter: number;
+  /** Tokens since each latent last fired. */
+  private readonly sinceFired: Float64Array;
+
+  constructor(
+    dIn: number,
+    hook: string,
+    private readonly options: Omit<SaeTrainOptions, 'steps' | 'batchSize' | 'onProgress' | 'every'>,
+  ) {
+    const { architecture, generator } = options;
+    const cfg: SaeConfig = {
+      architecture,
+      d_in: dIn,
+      d_sae: options.dSae ?? 4 * dIn,
+      hook_name: hook,
+      apply_b_dec_to_input: true,
+      ...(architecture === 'topk' ? { k: options.k ?? 8 } : {}),
+    };
+    this.sae = new SparseAutoencoder(cfg, { generator });
+    this.optimizer = new AdamW(this.sae.parameters(), { lr: options.lr ?? 1e-3, weightDecay: 0 });
+    this.auxK = options.auxK ?? Math.max(1, Math.floor(dIn / 2));
+    this.deadAfter = options.deadAfter ?? 2000;
+    this.sinceFired = new Float64Array(cfg.d_sae);
   }
-  const target = new Tensor(error.data.slice(), error.shape); // no gradient through the target
-  const predicted = matmul(mul(relu(pre), new Tensor(mask, pre.shape)), sae.W_dec);
-  return square(add(predicted, target)); // e = x - x̂ = -error: the gap is predicted - e
+
+  /** One update; returns the batch's squared error per row and its count of non-zero codes. */
+  step(x: Tensor): { mse: number; fired: number } {
+    const { sae, options } = this;
+    const rows = x.shape[0];
+    let loss: Tensor;
+    let error: Tensor;
+    let fired: number;
+    if (options.architecture === 'topk') {
+      // The sparse fast path (sparse.ts): the same loss as the dense form, touching only the k per row.
+      const { W_enc, b_enc, W_dec, b_dec } = sae;
+      const pre = densePre(x, W_enc, b_enc, b_dec);
+      const code = topkEncode(pre, x, W_enc, b_enc, b_dec, sae.cfg.k!);
+      error = sub(sparseDecode(code, W_dec, b_dec), x);
+      loss = perRow(square(error), rows);
+      const dead = this.deadMask();
+      if (dead) {
+        const aux = topkEncode(pre, x, W_enc, b_enc, b_dec, Math.min(this.auxK, dead.count), dead.mask);
+        // e = x - x̂ = -error, held fixed: the gap is predicted - e.
+        const gap = add(sparseDecode(aux, W_dec, null), new Tensor(error.data.slice(), error.shape));
+        loss = add(loss, mul(perRow(square(gap), rows), options.auxCoefficient ?? 1 / 32));
+      }
+      fired = this.markFired(code.indices.data, code.values.data, rows);
+    } else {
+      const f = sae.encode(x);
+      error = sub(sae.decode(f), x);
+      const norms = sqrt(sum(square(sae.W_dec), 1)); // [d_sae]
+      loss = add(perRow(square(error), rows), mul(perRow(mul(f, norms), rows), options.l1Coefficient ?? 1));
+      fired = this.markFired(null, f.data, rows);
+    }
+    this.optimizer.zeroGrad();
+    loss.backward();
+    this.optimizer.step();
+    if (options.architecture === 'topk') normaliseDecoder(sae);
+    return { mse: sumSquares(error.data) / rows, fired };
+  }
+
+  /** The dead latents (none fired for deadAfter tokens) as a mask, or null when none is dead. */
+  private deadMask(): { mask: Uint8Array; count: number } | null {
+    const mask = new Uint8Array(this.sinceFired.length);
+    let count = 0;
+    for (let i = 0; i < mask.length; i++) {
+      if (this.sinceFired[i] >= this.deadAfter) {
+        mask[i] = 1;
+        count++;
+      }
+    }
+    return count ? { mask, count } : null;
+  }
+
+  /**
+   * Updates tokens-since-fired per latent from a batch's codes: dense [rows, d_sae] (indices null), or
+   * sparse values at indices; returns the count of non-zero codes.
+   */
+  private markFired(indices: Int32Array | null, values: Float32Array, rows: number): number {
+    const d = this.sinceFired.length;
+    const fired = new Uint8Array(d);
+    let count = 0;
+    if (indices) {
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] !== 0) {
+          fired[indices[i]] = 1;
+          count++;
+        }
+      }
+    } else {
+      for (let base = 0; base < values.length; base += d) {
+        for (let j = 0; j < d; j++) {
+          if (values[base + j] !== 0) {
+            fired[j] = 1;
+            count++;
+          }
+        }
+      }
+    }
+    for (let i = 0; i < d; i++) this.sinceFired[i] = fired[i] ? 0 : this.sinceFired[i] + rows;
+    return count;
+  }
+
+  /** Latents that have not fired for deadAfter tokens. */
+  dead(): number {
+    return this.sinceFired.reduce((a, s) => a + (s >= this.deadAfter ? 1 : 0), 0);
+  }
 }
 
 /** Rescales each decoder row to unit norm (topk keeps its dictionary normalised). */
@@ -216,23 +269,11 @@ function normaliseDecoder(sae: SparseAutoencoder): void {
   const w = sae.W_dec.data;
   for (let i = 0; i < d_sae; i++) {
     const row = w.subarray(i * d_in, (i + 1) * d_in);
-    const norm = Math.hypot(...row) || 1;
-    for (let j = 0; j < d_in; j++) row[j] /= norm;
+    let sq = 0;
+    for (let j = 0; j < d_in; j++) sq += row[j] * row[j];
+    const scale = sq > 0 ? 1 / Math.sqrt(sq) : 1;
+    for (let j = 0; j < d_in; j++) row[j] *= scale;
   }
-}
-
-/** Updates tokens-since-fired per latent; returns the batch's count of non-zero codes. */
-function countFired(f: Tensor, d: number, sinceFired: Float64Array, rows: number): number {
-  const fired = new Uint8Array(d);
-  let count = 0;
-  for (let i = 0; i < f.data.length; i++) {
-    if (f.data[i] !== 0) {
-      fired[i % d] = 1;
-      count++;
-    }
-  }
-  for (let i = 0; i < d; i++) sinceFired[i] = fired[i] ? 0 : sinceFired[i] + rows;
-  return count;
 }
 
 function sumSquares(v: Float32Array): number {

@@ -182,7 +182,10 @@ test('sae: train saves in SAELens layout and scores itself; eval of the saved on
   for (const [args, message] of [
     [['sae'], /say train, eval, pages or truth/],
     [['sae', 'eval'], /--sae is required/],
-    [['sae', 'train', '--architecture', 'gated'], /--architecture: "gated" is not topk or standard/],
+    [
+      ['sae', 'train', '--architecture', 'gated'],
+      /--architecture must be one of standard, topk, jumprelu, got "gated"/,
+    ],
     [['sae', 'eval', '--sae', join(dir, 'nowhere')], /cfg\.json: missing/],
   ] as const) {
     const r = lens(...args);

@@ -19,8 +19,10 @@ import {
   SparseAutoencoder,
   trainSae,
 } from '../../src/lens/index.js';
-import { Generator, IntTensor, noGrad, Tensor } from '../../src/tensor/index.js';
+import { jumpRelu, stepCount } from '../../src/lens/sae/jumprelu.js';
+import { Generator, IntTensor, noGrad, sum, Tensor } from '../../src/tensor/index.js';
 import { loadCheckpoint } from '../../src/train/index.js';
+import { assertClose } from '../helpers.js';
 
 /** x = a sum of two of 12 random unit features in 8 dimensions, with positive weights. */
 function sparseDictionary(g: Generator): { source: ActivationSource; features: Float32Array[] } {
@@ -77,6 +79,52 @@ describe('training finds a known dictionary', () => {
         `worst match ${Math.min(...best).toFixed(3)}: ${best.map((b) => b.toFixed(2))}`,
       );
     });
+});
+
+test('jumprelu: the straight-through gradients, worked by hand', () => {
+  // z = [0.5, 1.02, 1.5] against θ = 1 (log θ = 0), window ε = 0.1: only 1.02 is within ε/2 of θ.
+  const pre = new Tensor(Float32Array.from([0.5, 1.02, 1.5]), [3, 1]).requiresGrad_();
+  const logTheta = new Tensor(Float32Array.of(0), [1]).requiresGrad_();
+  const out = jumpRelu(pre, logTheta, 0.1);
+  assert.deepEqual([...out.data], [0, Math.fround(1.02), 1.5]);
+  sum(out).backward();
+  assert.deepEqual([...pre.grad!.data], [0, 1, 1]);
+  // ∂/∂θ = -(θ/ε) per sample in the window, times θ for log θ: -10.
+  assertClose(logTheta.grad!.data, [-10], 1e-6);
+  logTheta.grad = null;
+  const count = stepCount(pre, logTheta, 0.1);
+  assert.equal(count.data[0], 2);
+  count.backward();
+  assertClose(logTheta.grad!.data, [-10], 1e-6); // -(1/ε) θ
+});
+
+test('jumprelu: training finds most of a known dictionary at about its true L0', () => {
+  const g = new Generator(1);
+  const { source, features } = sparseDictionary(g);
+  let l0 = 0;
+  const sae = trainSae(source, {
+    architecture: 'jumprelu',
+    dSae: 24,
+    steps: 1500,
+    lr: 1e-2,
+    batchSize: 128,
+    l0Coefficient: 0.05,
+    generator: g,
+    every: 1500,
+    onProgress: (p) => {
+      l0 = p.l0;
+    },
+  });
+  const rows = Array.from({ length: 24 }, (_, i) => sae.W_dec.data.subarray(i * 8, i * 8 + 8));
+  const best = features.map((f) => Math.max(...rows.map((r) => cosine(f, r))));
+  const mean = best.reduce((a, b) => a + b, 0) / best.length;
+  // Two pairs of its features are 0.7 and 0.8 alike, which an L0 penalty (unlike L1) lets one latent share.
+  assert.ok(
+    mean > 0.9 && Math.min(...best) > 0.65,
+    `mean ${mean.toFixed(3)}, worst ${Math.min(...best).toFixed(3)}`,
+  );
+  assert.ok(l0 > 1 && l0 < 4, `l0 ${l0} (the data's is 2)`);
+  assert.ok(sae.threshold!.data.every((t) => t > 0));
 });
 
 test('bestFeature: F1 of each feature firing against the labels, the best one', () => {

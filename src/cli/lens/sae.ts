@@ -13,6 +13,7 @@ import {
   groundTruth,
   loadSae,
   runWithCache,
+  SAE_ARCHITECTURES,
   type SaeMetrics,
   type SparseAutoencoder,
   saveSae,
@@ -20,7 +21,7 @@ import {
 } from '../../lens/index.js';
 import { barChart } from '../../plot/index.js';
 import { Generator, noGrad } from '../../tensor/index.js';
-import { num, type Parsed, str } from '../args.js';
+import { num, oneOf, type Parsed, str } from '../args.js';
 import { COMMON_USAGE, corpusWindows, type LensContext, picturePath, writePicture } from './common.js';
 
 export const SAE_OPTIONS = {
@@ -29,6 +30,7 @@ export const SAE_OPTIONS = {
   'd-sae': { type: 'string' },
   k: { type: 'string' },
   l1: { type: 'string' },
+  l0: { type: 'string' },
   steps: { type: 'string' },
   lr: { type: 'string' },
   seed: { type: 'string' },
@@ -37,8 +39,8 @@ export const SAE_OPTIONS = {
   html: { type: 'string' },
 } as const;
 
-export const SAE_USAGE = `usage: jielong lens sae train [--hook NAME] [--architecture topk|standard] [--d-sae N] [--k K]
-                             [--l1 X] [--steps N] [--lr X] [--sae DIR]
+export const SAE_USAGE = `usage: jielong lens sae train [--hook NAME] [--architecture topk|standard|jumprelu] [--d-sae N]
+                             [--k K | --l1 X | --l0 X] [--steps N] [--lr X] [--sae DIR]
        jielong lens sae eval --sae DIR
        jielong lens sae pages --sae DIR [--features N] [--html FILE]
        jielong lens sae truth --sae DIR
@@ -55,10 +57,12 @@ default 100). truth: which of the world's concepts the SAE found as features: fo
 tokens in the held-out tail of the corpus.
 
   --hook NAME          the hook point (default: the residual stream after the middle block)
-  --architecture A     topk (default; k features per token, an auxiliary loss revives dead ones) or
-                       standard (ReLU, L1 penalty weighted by decoder norms)
+  --architecture A     topk (default; k features per token, an auxiliary loss revives dead ones),
+                       standard (ReLU, L1 penalty weighted by decoder norms) or jumprelu (a learned
+                       threshold per feature, an L0 penalty through straight-through estimators)
   --d-sae N            features (default 4 x the width)
   --k K  --l1 X        topk's k (default 8); standard's L1 coefficient (default 1)
+  --l0 X               jumprelu's L0 coefficient (default 0.1)
   --steps N  --lr X    training steps of 256 activations (default 1000) and learning rate (3e-3)
   --seed N             (default 0)
 
@@ -106,9 +110,7 @@ function required(p: Parsed, flag: string): string {
 
 function train(p: Parsed, ctx: LensContext): SparseAutoencoder {
   const hook = str(p, 'hook') ?? `blocks.${Math.floor(ctx.model.config.nLayer / 2)}.hook_resid_post`;
-  const architecture = str(p, 'architecture') ?? 'topk';
-  if (architecture !== 'topk' && architecture !== 'standard')
-    throw new Error(`--architecture: "${architecture}" is not topk or standard`);
+  const architecture = oneOf(p, 'architecture', SAE_ARCHITECTURES, 'topk');
   const generator = new Generator(num(p, 'seed', 0, { integer: true, min: 0 }));
   const text = generateCorpus(ctx.world).text;
   const ids = ctx.tokenizer.encode(text.slice(0, Math.floor(text.length * 0.9))); // the tail is for eval
@@ -122,9 +124,9 @@ function train(p: Parsed, ctx: LensContext): SparseAutoencoder {
   const sae = trainSae(buffer, {
     architecture,
     dSae: num(p, 'd-sae', 4 * buffer.dIn, { integer: true, min: 1 }),
-    ...(architecture === 'topk'
-      ? { k: num(p, 'k', 8, { integer: true, min: 1 }) }
-      : { l1Coefficient: num(p, 'l1', 1, { min: 0 }) }),
+    k: num(p, 'k', 8, { integer: true, min: 1 }),
+    l1Coefficient: num(p, 'l1', 1, { min: 0 }),
+    l0Coefficient: num(p, 'l0', 0.1, { min: 0 }),
     steps,
     lr: num(p, 'lr', 3e-3, { above: 0 }),
     generator,

@@ -7,6 +7,8 @@
 //   topk:     loss = |x - x̂|² + α |e - ê|², the auxiliary loss (Gao et al. 2024) in which the k_aux
 //             largest dead latents reconstruct the error e = x - x̂, which revives them; decoder rows are
 //             kept at unit norm
+//   jumprelu: loss = |x - x̂|² + λ Σ_i H(z_i - θ_i), an L0 penalty, θ learned through straight-through
+//             estimators (jumprelu.ts); decoder rows kept at unit norm
 import type { LanguageModel } from '../../model/index.js';
 import {
   add,
@@ -24,7 +26,8 @@ import {
 import { AdamW } from '../../train/index.js';
 import { runWithCache } from '../cache.js';
 import { runWithHooks } from '../hooks.js';
-import { type SaeConfig, SparseAutoencoder } from './sae.js';
+import { jumpRelu, stepCount } from './jumprelu.js';
+import { type SaeArchitecture, type SaeConfig, SparseAutoencoder } from './sae.js';
 import { densePre, sparseDecode, topkEncode } from './sparse.js';
 
 /** Where training activations come from: rows of d_in at a named hook point. */
@@ -111,13 +114,22 @@ export class ActivationBuffer implements ActivationSource {
 }
 
 export interface SaeTrainOptions {
-  architecture: 'standard' | 'topk';
+  architecture: SaeArchitecture;
   /** Features (default 4 x d_in). */
   dSae?: number;
   /** Features kept per token, topk (default 8). */
   k?: number;
   /** λ of the L1 penalty, standard (default 1). */
   l1Coefficient?: number;
+  /** λ of the L0 penalty, jumprelu (default 1), the straight-through window ε (default 0.05) and θ's start
+   * (default 0.1). */
+  l0Coefficient?: number;
+  bandwidth?: number;
+  initialThreshold?: number;
+  /** log θ's learning rate as a multiple of lr (default 10). */
+  thresholdLrScale?: number;
+  /** Steps over which λ (L1 or L0) rises linearly from 0, as Gemma Scope warms its sparsity up (default 0). */
+  sparsityWarmup?: number;
   /** Dead latents that reconstruct the error, topk (default d_in / 2), and the loss's weight (1/32). */
   auxK?: number;
   auxCoefficient?: number;
@@ -157,6 +169,9 @@ export class SaeTrainer {
   private readonly deadAfter: number;
   /** Tokens since each latent last fired. */
   private readonly sinceFired: Float64Array;
+  /** JumpReLU's log θ [d_sae], what the optimiser moves; sae.threshold is exp of it after every step. */
+  private readonly logThreshold: Tensor | null;
+  private steps = 0;
 
   constructor(
     dIn: number,
@@ -173,7 +188,22 @@ export class SaeTrainer {
       ...(architecture === 'topk' ? { k: options.k ?? 8 } : {}),
     };
     this.sae = new SparseAutoencoder(cfg, { generator });
-    this.optimizer = new AdamW(this.sae.parameters(), { lr: options.lr ?? 1e-3, weightDecay: 0 });
+    this.logThreshold =
+      architecture === 'jumprelu'
+        ? new Tensor(new Float32Array(cfg.d_sae).fill(Math.log(options.initialThreshold ?? 0.1)), [
+            cfg.d_sae,
+          ]).requiresGrad_()
+        : null;
+    this.syncThreshold();
+    const lr = options.lr ?? 1e-3;
+    // log θ moves lr per step at most under Adam, too slow for a short run to find its scale: its own rate.
+    const thresholdGroup = this.logThreshold
+      ? [{ params: [this.logThreshold], lr: lr * (options.thresholdLrScale ?? 10) }]
+      : [];
+    this.optimizer = new AdamW([{ params: this.sae.parameters() }, ...thresholdGroup], {
+      lr,
+      weightDecay: 0,
+    });
     this.auxK = options.auxK ?? Math.max(1, Math.floor(dIn / 2));
     this.deadAfter = options.deadAfter ?? 2000;
     this.sinceFired = new Float64Array(cfg.d_sae);
@@ -183,6 +213,9 @@ export class SaeTrainer {
   step(x: Tensor): { mse: number; fired: number } {
     const { sae, options } = this;
     const rows = x.shape[0];
+    this.steps++;
+    const warmup = options.sparsityWarmup ?? 0;
+    const ramp = warmup > 0 ? Math.min(1, this.steps / warmup) : 1;
     let loss: Tensor;
     let error: Tensor;
     let fired: number;
@@ -193,26 +226,50 @@ export class SaeTrainer {
       const code = topkEncode(pre, x, W_enc, b_enc, b_dec, sae.cfg.k!);
       error = sub(sparseDecode(code, W_dec, b_dec), x);
       loss = perRow(square(error), rows);
-      const dead = this.deadMask();
-      if (dead) {
-        const aux = topkEncode(pre, x, W_enc, b_enc, b_dec, Math.min(this.auxK, dead.count), dead.mask);
-        // e = x - x̂ = -error, held fixed: the gap is predicted - e.
-        const gap = add(sparseDecode(aux, W_dec, null), new Tensor(error.data.slice(), error.shape));
-        loss = add(loss, mul(perRow(square(gap), rows), options.auxCoefficient ?? 1 / 32));
-      }
+      loss = this.withAux(loss, pre, x, error);
       fired = this.markFired(code.indices.data, code.values.data, rows);
+    } else if (this.logThreshold) {
+      const pre = sae.preActivations(x);
+      const bandwidth = options.bandwidth ?? 0.05;
+      const f = jumpRelu(pre, this.logThreshold, bandwidth);
+      error = sub(sae.decode(f), x);
+      const l0 = mul(stepCount(pre, this.logThreshold, bandwidth), 1 / rows);
+      loss = add(perRow(square(error), rows), mul(l0, ramp * (options.l0Coefficient ?? 1)));
+      loss = this.withAux(loss, pre.data, x, error);
+      fired = this.markFired(null, f.data, rows);
     } else {
       const f = sae.encode(x);
       error = sub(sae.decode(f), x);
       const norms = sqrt(sum(square(sae.W_dec), 1)); // [d_sae]
-      loss = add(perRow(square(error), rows), mul(perRow(mul(f, norms), rows), options.l1Coefficient ?? 1));
+      const l1 = perRow(mul(f, norms), rows);
+      loss = add(perRow(square(error), rows), mul(l1, ramp * (options.l1Coefficient ?? 1)));
       fired = this.markFired(null, f.data, rows);
     }
     this.optimizer.zeroGrad();
     loss.backward();
     this.optimizer.step();
+    this.syncThreshold();
     if (options.architecture === 'topk') normaliseDecoder(sae);
     return { mse: sumSquares(error.data) / rows, fired };
+  }
+
+  /**
+   * Adds the auxiliary loss that revives dead latents (Gao et al. 2024): the k_aux largest dead latents,
+   * through the decoder without its bias, reconstruct the error e = x - x̂ (held fixed). TopK's; JumpReLU
+   * gets it too, since a latent that never passes its threshold otherwise gets no gradient back.
+   */
+  private withAux(loss: Tensor, pre: Float32Array, x: Tensor, error: Tensor): Tensor {
+    const dead = this.deadMask();
+    if (!dead) return loss;
+    const { W_enc, b_enc, W_dec, b_dec } = this.sae;
+    const aux = topkEncode(pre, x, W_enc, b_enc, b_dec, Math.min(this.auxK, dead.count), dead.mask);
+    // e = -error: the gap is predicted - e.
+    const gap = add(sparseDecode(aux, W_dec, null), new Tensor(error.data.slice(), error.shape));
+    return add(loss, mul(perRow(square(gap), x.shape[0]), this.options.auxCoefficient ?? 1 / 32));
+  }
+
+  private syncThreshold(): void {
+    if (this.logThreshold) this.sae.threshold!.data.set(this.logThreshold.data.map(Math.exp));
   }
 
   /** The dead latents (none fired for deadAfter tokens) as a mask, or null when none is dead. */

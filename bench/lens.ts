@@ -10,10 +10,8 @@
 //   5. linear relational probes per relation and layer: faithfulness on held-out subjects and causality;
 //   6. the three components whose mean ablation costs the most loss;
 //   7. hook overhead: a forward with read-only hooks on every residual, mixer and MLP point vs a plain one.
-// Models are trained once into out/bench/lens/<mixer> (about 5 to 10 minutes each on 2 cores) and reused;
-// --retrain trains them again. Plots go to out/bench/lens-*.svg. Options: --mixers attention,mamba.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// Models are trained once into out/bench/lens/<mixer> (bench/_lens-models.ts) and reused; --retrain trains
+// them again. Plots go to out/bench/lens-*.svg. Options: --mixers attention,mamba.
 import { join } from 'node:path';
 import { generateWorld, RELATIONS, type Relation, corpusWindows as windowsOf } from '../src/data/index.js';
 import {
@@ -35,41 +33,22 @@ import {
   subjectSpan,
   type TraceComponent,
 } from '../src/lens/index.js';
-import type { LanguageModel } from '../src/model/index.js';
 import { HookContext } from '../src/nn/index.js';
 import { barChart, heatmap, lineChart, writeSvg } from '../src/plot/index.js';
 import { IntTensor, noGrad } from '../src/tensor/index.js';
 import type { Tokenizer } from '../src/tokenizer/index.js';
-import { loadCheckpoint } from '../src/train/index.js';
 import { window } from './_compare.js';
+import { lensModel } from './_lens-models.js';
 import { option, progress, type Row, report, row } from './_report.js';
 
 const mixers = option('mixers', 'attention,mamba').split(',');
-const retrain = process.argv.includes('--retrain');
 const OUT = join('out', 'bench');
 const world = generateWorld(1);
 const rows: Row[] = [];
 const add = (name: string, metric: string, ours: number) =>
   rows.push(row({ bench: 'lens', case: name, metric, ours, peer: null, theirs: null }));
 
-/** The recipe: BPE names as whole tokens, every fact written 24 times, 1500 request documents. */
-const RECIPE = (mixer: string, out: string) =>
-  `train --corpus-seed 1 --fact-passes 24 --requests 1500 --tokenizer bpe --vocab-size 1024 --iters 3000 --batch-size 16 --block-size 64 --n-layer 4 --n-head 4 --n-embd 128 --eval-interval 1000 --mixer ${mixer} --out ${out}`.split(
-    ' ',
-  );
-
-function modelFor(mixer: string): { model: LanguageModel; tokenizer: Tokenizer } {
-  const dir = join(OUT, 'lens', mixer);
-  if (retrain || !existsSync(join(dir, 'checkpoint.json'))) {
-    progress(`training the ${mixer} model into ${dir}`);
-    const run = spawnSync(process.execPath, ['bin/jielong.js', ...RECIPE(mixer, dir)], {
-      stdio: ['ignore', 2, 2],
-    });
-    if (run.status !== 0) throw new Error(`training the ${mixer} model failed`);
-  }
-  const { model, tokenizer } = loadCheckpoint(dir);
-  return { model: model.eval(), tokenizer };
-}
+const modelFor = (mixer: string) => lensModel('lens', mixer);
 
 const ids1 = (ids: readonly number[]) => new IntTensor(Int32Array.from(ids), [1, ids.length]);
 

@@ -16,6 +16,7 @@ import {
   groundTruth,
   relationWords,
   runWithCache,
+  SaeTrainer,
   SparseAutoencoder,
   trainSae,
 } from '../../src/lens/index.js';
@@ -79,6 +80,64 @@ describe('training finds a known dictionary', () => {
         `worst match ${Math.min(...best).toFixed(3)}: ${best.map((b) => b.toFixed(2))}`,
       );
     });
+});
+
+test('an SAE set to a permutation basis of exactly 2-sparse activations explains them all and stays there', () => {
+  // x = w_a e_π(a) + w_b e_π(b) with w > 0: the SAE whose decoder rows are the permuted basis (encoder
+  // its transpose, no biases) reconstructs every x exactly; training from there changes nothing.
+  const d = 8;
+  const perm = [3, 0, 6, 1, 7, 2, 5, 4];
+  const g = new Generator(2);
+  const batch = () => {
+    const out = new Float32Array(64 * d);
+    for (let r = 0; r < 64; r++) {
+      const a = g.randint(d);
+      const b = (a + 1 + g.randint(d - 1)) % d;
+      out[r * d + perm[a]] = 0.5 + g.random();
+      out[r * d + perm[b]] = 0.5 + g.random();
+    }
+    return new Tensor(out, [64, d]);
+  };
+  const explained = (sae: SparseAutoencoder, x: Tensor) => {
+    const xhat = noGrad(() => sae.forward(x)).data;
+    let [err, total] = [0, 0];
+    for (let c = 0; c < d; c++) {
+      let mean = 0;
+      for (let r = 0; r < 64; r++) mean += x.data[r * d + c] / 64;
+      for (let r = 0; r < 64; r++) {
+        err += (x.data[r * d + c] - xhat[r * d + c]) ** 2;
+        total += (x.data[r * d + c] - mean) ** 2;
+      }
+    }
+    return 1 - err / total;
+  };
+  for (const architecture of ['topk', 'standard', 'jumprelu'] as const) {
+    const trainer = new SaeTrainer(d, 'toy', {
+      architecture,
+      dSae: d,
+      k: 2,
+      l1Coefficient: 0,
+      l0Coefficient: 0,
+      lr: 1e-2,
+      initialThreshold: 0.01,
+      generator: g,
+    });
+    const { sae } = trainer;
+    sae.W_dec.data.fill(0);
+    sae.W_enc.data.fill(0);
+    perm.forEach((p, i) => {
+      sae.W_dec.data[i * d + p] = 1;
+      sae.W_enc.data[p * d + i] = 1;
+    });
+    assert.ok(explained(sae, batch()) > 1 - 1e-6, `${architecture} at the start`);
+    for (let step = 0; step < 50; step++) trainer.step(batch());
+    assert.ok(
+      explained(sae, batch()) > 1 - 1e-5,
+      `${architecture} after training: ${explained(sae, batch())}`,
+    );
+    for (const [i, p] of perm.entries())
+      assert.ok(sae.W_dec.data[i * d + p] > 0.999, `${architecture} feature ${i}`);
+  }
 });
 
 test('jumprelu: the straight-through gradients, worked by hand', () => {

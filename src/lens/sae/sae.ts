@@ -5,7 +5,7 @@
 // [d_sae, d_in]), so an SAE moves between jielong and SAELens as it is (saelens.ts):
 //   standard  ReLU (trained with an L1 penalty on f)
 //   topk      the k largest pre-activations kept, through a ReLU; the rest zero
-//   jumprelu  a pre-activation kept only above its feature's learned threshold
+//   jumprelu  a pre-activation kept only above its feature's learned threshold (and above 0)
 // The gates are masks multiplied in, so gradients reach exactly the kept pre-activations (TopK's and
 // JumpReLU's own gradient with respect to the input).
 
@@ -78,7 +78,8 @@ export class SparseAutoencoder extends Module {
   encode(x: Tensor): Tensor {
     const pre = this.preActivations(x);
     if (this.cfg.architecture === 'standard') return relu(pre);
-    return mul(this.cfg.architecture === 'topk' ? relu(pre) : pre, this.gate(pre));
+    // Through a ReLU as well, as SAELens's JumpReLU does: a negative threshold lets nothing negative out.
+    return mul(relu(pre), this.gate(pre));
   }
 
   /** The reconstruction f W_dec + b_dec, [..., d_in]. */

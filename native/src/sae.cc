@@ -18,22 +18,25 @@ namespace {
 // a ranks before b: larger, or equal with the lower index.
 inline bool before(const float* row, int a, int b) { return row[a] > row[b] || (row[a] == row[b] && a < b); }
 
-void select_row(const float* row, const int* pool, int n, int k, int* out) {
-  // Heap of the k best so far, the worst at the root; candidates arrive in index order, so an equal value
-  // never displaces the root.
-  auto worse = [row](int a, int b) { return before(row, b, a); };
-  std::vector<int> heap(pool, pool + k);
-  std::make_heap(heap.begin(), heap.end(), [&](int a, int b) { return worse(b, a); });
+// Heap of the k best so far in heap[0..k), the worst at the root; candidates arrive in index order, so an
+// equal value never displaces the root. pool is null for every column 0..n.
+void select_row(const float* row, const int* pool, int n, int k, int* heap, int* out) {
+  // With "ranks before" as the order, a std heap keeps the worst kept at its front.
+  auto better = [row](int a, int b) { return before(row, a, b); };
+  for (int i = 0; i < k; i++) heap[i] = pool ? pool[i] : i;
+  std::make_heap(heap, heap + k, better);
+  float floor = row[heap[0]];
   for (int i = k; i < n; i++) {
-    const int c = pool[i];
-    if (row[c] > row[heap.front()]) {
-      std::pop_heap(heap.begin(), heap.end(), [&](int a, int b) { return worse(b, a); });
-      heap.back() = c;
-      std::push_heap(heap.begin(), heap.end(), [&](int a, int b) { return worse(b, a); });
+    const int c = pool ? pool[i] : i;
+    if (row[c] > floor) {
+      std::pop_heap(heap, heap + k, better);
+      heap[k - 1] = c;
+      std::push_heap(heap, heap + k, better);
+      floor = row[heap[0]];
     }
   }
-  std::sort(heap.begin(), heap.end(), [row](int a, int b) { return before(row, a, b); });
-  std::copy(heap.begin(), heap.end(), out);
+  std::sort(heap, heap + k, better);
+  std::copy(heap, heap + k, out);
 }
 
 constexpr int kRows = 16;
@@ -42,16 +45,19 @@ constexpr int kRows = 16;
 
 void sae::topk_select(const float* x, const float* allowed, int32_t* indices, int rows, int k, int features) {
   std::vector<int> pool;
-  for (int f = 0; f < features; f++)
-    if (!allowed || allowed[f] != 0.0f) pool.push_back(f);
-  const int n = static_cast<int>(pool.size());
+  if (allowed)
+    for (int f = 0; f < features; f++)
+      if (allowed[f] != 0.0f) pool.push_back(f);
+  const int n = allowed ? static_cast<int>(pool.size()) : features;
   if (n < k) {  // the caller checks this; never read past the pool
     std::fill(indices, indices + static_cast<long>(rows) * k, 0);
     return;
   }
   parallel_for((rows + kRows - 1) / kRows, [&](int task) {
+    std::vector<int> heap(k);
     for (int r = task * kRows; r < std::min(rows, (task + 1) * kRows); r++) {
-      select_row(x + static_cast<long>(r) * features, pool.data(), n, k, indices + static_cast<long>(r) * k);
+      select_row(x + static_cast<long>(r) * features, allowed ? pool.data() : nullptr, n, k, heap.data(),
+                 indices + static_cast<long>(r) * k);
     }
   });
 }

@@ -23,6 +23,20 @@ export {
   type ToolScore,
 } from './evaluate.js';
 export { connectMcp, type McpConnection, mcpServer, serveMcp } from './mcp.js';
+export {
+  formatMemories,
+  type HistoryEntry,
+  type Memory,
+  type MemoryKind,
+  MemoryStore,
+  type MemoryStoreOptions,
+  minMax,
+  type NewMemory,
+  type ReadMemory,
+  type ReadOptions,
+  type ReadWeights,
+  readMemories,
+} from './memory/index.js';
 export { type PromptToolCallingOptions, promptToolCalling } from './prompt-tools.js';
 export {
   JielongLanguageModel,

@@ -24,18 +24,29 @@ export {
 } from './evaluate.js';
 export { connectMcp, type McpConnection, mcpServer, serveMcp } from './mcp.js';
 export {
+  type Ask,
+  askModel,
   formatMemories,
   type HistoryEntry,
+  importanceSinceReflection,
   type Memory,
   type MemoryKind,
   MemoryStore,
   type MemoryStoreOptions,
   minMax,
+  mostSimilar,
   type NewMemory,
   type ReadMemory,
   type ReadOptions,
   type ReadWeights,
+  type Reflection,
+  type ReflectOptions,
   readMemories,
+  reflect,
+  shouldReflect,
+  type WriteOptions,
+  type WriteResult,
+  writeMemory,
 } from './memory/index.js';
 export { type PromptToolCallingOptions, promptToolCalling } from './prompt-tools.js';
 export {

@@ -2,6 +2,20 @@
 export { asChatModel, type ChatModel, chatTemplateFor } from './chat-model.js';
 export { conversationsToJSONL, readConversations } from './jsonl.js';
 export {
+  formatInsight,
+  formatWriteDecision,
+  importanceRequest,
+  insightsRequest,
+  type MemoryLine,
+  parseImportance,
+  parseInsights,
+  parseQuestions,
+  parseWriteDecision,
+  questionsRequest,
+  type WriteDecision,
+  writeRequest,
+} from './memory.js';
+export {
   CONVERSATION_SCHEMA,
   type Conversation,
   MESSAGE_SCHEMA,

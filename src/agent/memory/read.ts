@@ -39,36 +39,40 @@ export function readMemories(store: MemoryStore, query: Float32Array, options: R
   const k = options.k ?? 5;
   const decay = options.decay ?? 0.995;
   const w = { recency: 1, importance: 1, relevance: 1, ...options.weights };
-  const rows = store.scores();
-  if (rows.length === 0) return [];
-  const { ids, cosine } = store.similarities(query);
-  const relevanceOf = new Map(ids.map((id, i) => [id, cosine[i]]));
+  const { ids, importance, accessedAt } = store.scores();
+  const n = ids.length;
+  if (n === 0) return [];
+  const relevance = store.relevance(query);
   const now = options.now.getTime();
-  const raw = {
-    recency: rows.map((r) => decay ** (Math.max(0, now - r.accessedAt) / HOUR_MS)),
-    importance: rows.map((r) => r.importance),
-    relevance: rows.map((r) => relevanceOf.get(r.id) ?? 0),
-  };
   const norm = {
-    recency: minMax(raw.recency),
-    importance: minMax(raw.importance),
-    relevance: minMax(raw.relevance),
+    recency: minMax(accessedAt.map((t) => decay ** (Math.max(0, now - t) / HOUR_MS))),
+    importance: minMax(importance),
+    relevance: minMax(Array.from(relevance)),
   };
-  const scored = rows.map((r, i) => ({
-    id: r.id,
+  // The k best by score, ties to the older memory: one pass keeping a short sorted list.
+  const best: { i: number; score: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const score =
+      w.recency * norm.recency[i] + w.importance * norm.importance[i] + w.relevance * norm.relevance[i];
+    if (best.length === k && score <= best[k - 1].score) continue;
+    let at = best.length;
+    while (at > 0 && best[at - 1].score < score) at--;
+    best.splice(at, 0, { i, score });
+    if (best.length > k) best.pop();
+  }
+  const chosen = best.map(({ i, score }) => ({
+    id: ids[i],
+    score,
     recency: norm.recency[i],
     importance: norm.importance[i],
     relevance: norm.relevance[i],
-    score: w.recency * norm.recency[i] + w.importance * norm.importance[i] + w.relevance * norm.relevance[i],
   }));
-  scored.sort((a, b) => b.score - a.score || a.id - b.id);
-  const best = scored.slice(0, k);
   if (!options.peek)
     store.touch(
-      best.map((b) => b.id),
+      chosen.map((b) => b.id),
       options.now,
     );
-  return best.map(({ id, ...parts }) => ({ memory: store.get(id)!, ...parts }));
+  return chosen.map(({ id, ...parts }) => ({ memory: store.get(id)!, ...parts }));
 }
 
 /** Scaled to [0, 1] over the set; all equal gives all 0 (no information to rank by). */

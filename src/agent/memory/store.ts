@@ -88,9 +88,17 @@ interface Row {
 
 export class MemoryStore {
   private readonly db: Database.Database;
-  /** Every embedded memory's vector, row by row, in the order of `vectorIds`. */
+  /**
+   * What READ scores, for every memory, kept in memory in step with the table (so a read touches no disk
+   * until it fetches the chosen texts): ids, importance, last read, and the embeddings as one matrix
+   * (zero rows, flagged, for memories without one).
+   */
+  private ids: number[] = [];
+  private importance: number[] = [];
+  private accessed: number[] = [];
+  private embedded: boolean[] = [];
+  private position = new Map<number, number>();
   private vectors = new Float32Array(0);
-  private vectorIds: number[] = [];
   private dims = 0;
 
   private constructor(
@@ -98,7 +106,7 @@ export class MemoryStore {
     db: Database.Database,
   ) {
     this.db = db;
-    this.loadVectors();
+    this.loadCache();
   }
 
   /**
@@ -143,20 +151,47 @@ export class MemoryStore {
 
   /** Writes a memory (one transaction) and returns it with its id. */
   add(m: NewMemory): Memory {
-    checkImportance(m.importance);
-    const at = m.at.getTime();
-    const cites = m.cites ?? [];
-    const id = this.write(() => {
-      for (const c of cites) if (!this.get(c)) throw new Error(`cites memory ${c}, which does not exist`);
-      const info = this.db
-        .prepare(
-          'INSERT INTO memories (text, kind, importance, source, created_at, accessed_at, embedding, cites) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(m.text, m.kind, m.importance, m.source, at, at, blob(m.embedding), JSON.stringify(cites));
-      return Number(info.lastInsertRowid);
-    });
-    if (m.embedding) this.appendVector(id, m.embedding);
-    return this.get(id)!;
+    return this.get(this.addMany([m])[0])!;
+  }
+
+  /** Writes memories in one transaction (all or none, one sync: an import); returns their ids. */
+  addMany(memories: readonly NewMemory[]): number[] {
+    let dims = this.dims;
+    for (const m of memories) {
+      checkImportance(m.importance);
+      // Checked before anything is written, so the table and the matrix never disagree.
+      if (!m.embedding) continue;
+      if (dims === 0) dims = m.embedding.length;
+      if (m.embedding.length !== dims) {
+        throw new Error(
+          `memory store: an embedding of ${m.embedding.length} dimensions among embeddings of ${dims}`,
+        );
+      }
+    }
+    const insert = this.db.prepare(
+      'INSERT INTO memories (text, kind, importance, source, created_at, accessed_at, embedding, cites) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const ids = this.write(() =>
+      memories.map((m) => {
+        const cites = m.cites ?? [];
+        for (const c of cites) if (!this.get(c)) throw new Error(`cites memory ${c}, which does not exist`);
+        const at = m.at.getTime();
+        const info = insert.run(
+          m.text,
+          m.kind,
+          m.importance,
+          m.source,
+          at,
+          at,
+          blob(m.embedding),
+          JSON.stringify(cites),
+        );
+        return Number(info.lastInsertRowid);
+      }),
+    );
+    for (const [i, m] of memories.entries())
+      this.appendRow(ids[i], m.importance, m.at.getTime(), m.embedding ?? null);
+    return ids;
   }
 
   /** Replaces a memory's text (and embedding); the old text goes to its history. */
@@ -180,7 +215,7 @@ export class MemoryStore {
           id,
         );
     });
-    if (options.embedding !== undefined) this.loadVectors();
+    this.loadCache();
     return this.get(id)!;
   }
 
@@ -193,7 +228,7 @@ export class MemoryStore {
         .run(id, old.text, 'delete', at.getTime());
       this.db.prepare('DELETE FROM memories WHERE id = ?').run(id);
     });
-    this.loadVectors();
+    this.loadCache();
   }
 
   get(id: number): Memory | null {
@@ -234,9 +269,16 @@ export class MemoryStore {
 
   /** Cosine similarity of `query` to every embedded memory: ids and scores, in store order. */
   similarities(query: Float32Array): { ids: number[]; cosine: Float32Array } {
-    const n = this.vectorIds.length;
+    const all = this.relevance(query);
+    const rows = [...this.ids.keys()].filter((i) => this.embedded[i]);
+    return { ids: rows.map((i) => this.ids[i]), cosine: Float32Array.from(rows, (i) => all[i]) };
+  }
+
+  /** Cosine similarity of `query` to every memory, in the order of scores() (0 without an embedding). */
+  relevance(query: Float32Array): Float32Array {
+    const n = this.ids.length;
     const out = new Float32Array(n);
-    if (n === 0) return { ids: [], cosine: out };
+    if (this.dims === 0) return out;
     if (query.length !== this.dims) {
       throw new Error(`memory store: a query of ${query.length} dimensions for embeddings of ${this.dims}`);
     }
@@ -245,6 +287,7 @@ export class MemoryStore {
     for (let j = 0; j < d; j++) qq += query[j] * query[j];
     const qn = Math.sqrt(qq) || 1;
     for (let i = 0; i < n; i++) {
+      if (!this.embedded[i]) continue;
       let dot = 0;
       let vv = 0;
       const base = i * d;
@@ -255,7 +298,7 @@ export class MemoryStore {
       }
       out[i] = dot / (qn * (Math.sqrt(vv) || 1));
     }
-    return { ids: [...this.vectorIds], cosine: out };
+    return out;
   }
 
   /** Marks memories as read at `at` (recency counts from the last read). */
@@ -265,15 +308,15 @@ export class MemoryStore {
     this.write(() => {
       for (const id of ids) stmt.run(at.getTime(), id);
     });
+    for (const id of ids) {
+      const i = this.position.get(id);
+      if (i !== undefined) this.accessed[i] = at.getTime();
+    }
   }
 
-  /** Importance and last access of every memory, for scoring without reading texts. */
-  scores(): { id: number; importance: number; accessedAt: number }[] {
-    return this.db.prepare('SELECT id, importance, accessed_at AS accessedAt FROM memories').all() as {
-      id: number;
-      importance: number;
-      accessedAt: number;
-    }[];
+  /** Every memory's id, importance and last read (ms), in one order (relevance() uses it too). */
+  scores(): { ids: readonly number[]; importance: readonly number[]; accessedAt: readonly number[] } {
+    return { ids: this.ids, importance: this.importance, accessedAt: this.accessed };
   }
 
   private row(id: number): Row {
@@ -291,31 +334,43 @@ export class MemoryStore {
     }
   }
 
-  private loadVectors(): void {
+  private loadCache(): void {
     const rows = this.db
-      .prepare('SELECT id, embedding FROM memories WHERE embedding IS NOT NULL ORDER BY id')
-      .all() as { id: number; embedding: Buffer }[];
-    this.vectorIds = [];
+      .prepare('SELECT id, importance, accessed_at, embedding FROM memories ORDER BY id')
+      .all() as { id: number; importance: number; accessed_at: number; embedding: Buffer | null }[];
+    this.ids = [];
+    this.importance = [];
+    this.accessed = [];
+    this.embedded = [];
+    this.position = new Map();
     this.vectors = new Float32Array(0);
     this.dims = 0;
-    for (const r of rows) this.appendVector(r.id, vector(r.embedding));
+    for (const r of rows)
+      this.appendRow(r.id, r.importance, r.accessed_at, r.embedding ? vector(r.embedding) : null);
   }
 
-  private appendVector(id: number, v: Float32Array): void {
-    if (this.dims === 0) this.dims = v.length;
-    if (v.length !== this.dims) {
+  private appendRow(id: number, importance: number, accessed: number, v: Float32Array | null): void {
+    if (v && this.dims === 0) {
+      this.dims = v.length;
+      this.vectors = new Float32Array(Math.max(1024, this.ids.length + 1) * this.dims);
+    }
+    if (v && v.length !== this.dims) {
       throw new Error(
         `memory store: an embedding of ${v.length} dimensions among embeddings of ${this.dims}`,
       );
     }
-    const n = this.vectorIds.length;
-    if ((n + 1) * this.dims > this.vectors.length) {
-      const grown = new Float32Array(Math.max(1024, 2 * (n + 1)) * this.dims);
+    const n = this.ids.length;
+    if (this.dims > 0 && (n + 1) * this.dims > this.vectors.length) {
+      const grown = new Float32Array(2 * (n + 1) * this.dims);
       grown.set(this.vectors);
       this.vectors = grown;
     }
-    this.vectors.set(v, n * this.dims);
-    this.vectorIds.push(id);
+    if (v) this.vectors.set(v, n * this.dims);
+    this.ids.push(id);
+    this.importance.push(importance);
+    this.accessed.push(accessed);
+    this.embedded.push(v !== null);
+    this.position.set(id, n);
   }
 }
 

@@ -57,6 +57,7 @@ export {
   jielongEmbed,
   toMessages,
 } from './provider.js';
+export { Sandbox, type SandboxLimits, type SandboxResult } from './sandbox/index.js';
 export { type Embed, ToolRegistry, type ToolRegistryOptions } from './tool-registry.js';
 export {
   builtinTools,

@@ -2,16 +2,23 @@
 export { asChatModel, type ChatModel, chatTemplateFor } from './chat-model.js';
 export { conversationsToJSONL, readConversations } from './jsonl.js';
 export {
+  communityRequest,
   formatInsight,
+  formatTriple,
   formatWriteDecision,
   importanceRequest,
   insightsRequest,
+  isNone,
   type MemoryLine,
   parseImportance,
   parseInsights,
   parseQuestions,
+  parseTriples,
   parseWriteDecision,
   questionsRequest,
+  reduceRequest,
+  type Triple,
+  triplesRequest,
   type WriteDecision,
   writeRequest,
 } from './memory.js';

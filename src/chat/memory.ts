@@ -3,6 +3,8 @@
 //   importance  Generative Agents' 1-10 rating of a new memory
 //   write       Mem0's choice for a new fact against the similar memories: ADD, UPDATE, DELETE or NOOP
 //   reflection  the most salient questions about recent memories, then insights that cite their evidence
+//   graph       the facts of an observation as triples; a question put to each community's facts, then
+//               the partial answers combined (global search)
 
 /** A memory as the model is shown it: its id in brackets, then its text. */
 export interface MemoryLine {
@@ -100,3 +102,36 @@ export function parseInsights(
   }
   return out;
 }
+
+/** A fact as the knowledge graph keeps it: subject, relation, object. */
+export interface Triple {
+  subject: string;
+  relation: string;
+  object: string;
+}
+
+export const triplesRequest = (observation: string): string =>
+  `Observation: ${observation}\nList the facts it states, one per line, as: subject | relation | object`;
+
+export const formatTriple = (t: Triple): string => `${t.subject} | ${t.relation} | ${t.object}`;
+
+/** The triples of a reply: lines of three non-empty parts split by "|"; anything else is skipped. */
+export function parseTriples(reply: string): Triple[] {
+  return reply.split('\n').flatMap((line) => {
+    const parts = line.split('|').map((p) => p.trim().replace(/^[-*•]\s*/, ''));
+    return parts.length === 3 && parts.every((p) => p.length > 0)
+      ? [{ subject: parts[0], relation: parts[1], object: parts[2] }]
+      : [];
+  });
+}
+
+/** Global search's map step: a question against one community's facts. */
+export const communityRequest = (question: string, facts: readonly string[]): string =>
+  `Facts:\n${facts.join('\n')}\nUsing only the facts above, answer: ${question}\nIf they do not answer it, say NONE.`;
+
+/** Global search's reduce step: the partial answers into one. */
+export const reduceRequest = (question: string, partials: readonly string[]): string =>
+  `Partial answers:\n${partials.map((p) => `- ${p}`).join('\n')}\nCombine them into one answer to: ${question}`;
+
+/** A map answer that says nothing. */
+export const isNone = (reply: string): boolean => /^\s*none\b/i.test(reply);

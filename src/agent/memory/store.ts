@@ -4,7 +4,7 @@
 // and, for an insight, the ids it cites; an UPDATE or DELETE keeps the old text in memory_history, so
 // nothing is forgotten silently. FTS5 indexes the texts for BM25 search; embeddings are also held in
 // memory as one matrix, which an exact scan searches (measured fast enough for 100k memories at d 128:
-// see the agent-memory bench).
+// see the agent-memory bench). The knowledge graph's edges live here too (graph.ts reads them).
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
@@ -27,6 +27,31 @@ export interface Memory {
 
 export type NewMemory = Pick<Memory, 'text' | 'kind' | 'importance' | 'source'> &
   Partial<Pick<Memory, 'embedding' | 'cites'>> & { at: Date };
+
+/** A fact of the knowledge graph, with when it held and when the agent learned it. */
+export interface GraphEdge {
+  id: number;
+  subject: string;
+  relation: string;
+  object: string;
+  validFrom: Date;
+  /** When it stopped holding (a later fact contradicted it); null while it holds. */
+  validUntil: Date | null;
+  learnedAt: Date;
+  /** The memory it was read from, if any. */
+  memoryId: number | null;
+}
+
+export interface NewEdge {
+  subject: string;
+  relation: string;
+  object: string;
+  validFrom: Date;
+  learnedAt: Date;
+  memoryId?: number | null;
+  /** At most one object per subject at a time (lives_in): a new object closes the old edge. */
+  functional: boolean;
+}
 
 export interface HistoryEntry {
   text: string;
@@ -61,6 +86,18 @@ CREATE TABLE memory_history (
   at REAL NOT NULL
 );
 CREATE INDEX memory_history_by_memory ON memory_history (memory_id);
+CREATE TABLE edges (
+  id INTEGER PRIMARY KEY,
+  subject TEXT NOT NULL,
+  relation TEXT NOT NULL,
+  object TEXT NOT NULL,
+  valid_from REAL NOT NULL,
+  valid_until REAL,
+  learned_at REAL NOT NULL,
+  memory_id INTEGER
+);
+CREATE INDEX edges_by_subject ON edges (subject, relation);
+CREATE INDEX edges_by_object ON edges (object);
 CREATE VIRTUAL TABLE memories_fts USING fts5(text, content='memories', content_rowid='id');
 CREATE TRIGGER memories_ai AFTER INSERT ON memories BEGIN
   INSERT INTO memories_fts (rowid, text) VALUES (new.id, new.text);
@@ -319,6 +356,62 @@ export class MemoryStore {
     return { ids: this.ids, importance: this.importance, accessedAt: this.accessed };
   }
 
+  /**
+   * Adds a fact to the graph. The same fact already open is not added twice. For a functional relation a
+   * different object contradicts: the open edge is closed where the new one starts (never deleted, so what
+   * held before can still be asked), or, when the new fact is older than the open one, the new edge is
+   * closed where the open one starts.
+   */
+  assertEdge(e: NewEdge): { edge: GraphEdge; closed: GraphEdge[] } {
+    const from = e.validFrom.getTime();
+    return this.write(() => {
+      const open = (
+        this.db
+          .prepare('SELECT * FROM edges WHERE subject = ? AND relation = ? AND valid_until IS NULL')
+          .all(e.subject, e.relation) as EdgeRow[]
+      ).map(edgeFromRow);
+      const same = open.find((o) => o.object === e.object);
+      if (same) return { edge: same, closed: [] };
+      let until: number | null = null;
+      const closed: GraphEdge[] = [];
+      if (e.functional) {
+        for (const o of open) {
+          if (o.validFrom.getTime() <= from) {
+            this.db.prepare('UPDATE edges SET valid_until = ? WHERE id = ?').run(from, o.id);
+            closed.push({ ...o, validUntil: new Date(from) });
+          } else {
+            until = Math.min(until ?? Number.POSITIVE_INFINITY, o.validFrom.getTime());
+          }
+        }
+      }
+      const info = this.db
+        .prepare(
+          'INSERT INTO edges (subject, relation, object, valid_from, valid_until, learned_at, memory_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(e.subject, e.relation, e.object, from, until, e.learnedAt.getTime(), e.memoryId ?? null);
+      const edge = edgeFromRow(
+        this.db.prepare('SELECT * FROM edges WHERE id = ?').get(info.lastInsertRowid) as EdgeRow,
+      );
+      return { edge, closed };
+    });
+  }
+
+  /** The graph's edges: all, or those holding at `at`; those touching `entity` only, when given. */
+  edges(options: { at?: Date; entity?: string } = {}): GraphEdge[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (options.at) {
+      where.push('valid_from <= ? AND (valid_until IS NULL OR valid_until > ?)');
+      args.push(options.at.getTime(), options.at.getTime());
+    }
+    if (options.entity !== undefined) {
+      where.push('(subject = ? OR object = ?)');
+      args.push(options.entity, options.entity);
+    }
+    const sql = `SELECT * FROM edges${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
+    return (this.db.prepare(sql).all(...args) as EdgeRow[]).map(edgeFromRow);
+  }
+
   private row(id: number): Row {
     const r = this.db.prepare('SELECT * FROM memories WHERE id = ?').get(id) as Row | undefined;
     if (!r) throw new Error(`no memory ${id}`);
@@ -372,6 +465,30 @@ export class MemoryStore {
     this.embedded.push(v !== null);
     this.position.set(id, n);
   }
+}
+
+interface EdgeRow {
+  id: number;
+  subject: string;
+  relation: string;
+  object: string;
+  valid_from: number;
+  valid_until: number | null;
+  learned_at: number;
+  memory_id: number | null;
+}
+
+function edgeFromRow(r: EdgeRow): GraphEdge {
+  return {
+    id: r.id,
+    subject: r.subject,
+    relation: r.relation,
+    object: r.object,
+    validFrom: new Date(r.valid_from),
+    validUntil: r.valid_until === null ? null : new Date(r.valid_until),
+    learnedAt: new Date(r.learned_at),
+    memoryId: r.memory_id,
+  };
 }
 
 function checkImportance(x: number): void {

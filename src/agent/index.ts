@@ -67,6 +67,7 @@ export {
   toMessages,
 } from './provider.js';
 export { Sandbox, type SandboxLimits, type SandboxResult } from './sandbox/index.js';
+export { learnTool, makeTool, skillTools, testTool } from './skills.js';
 export { type Embed, ToolRegistry, type ToolRegistryOptions } from './tool-registry.js';
 export {
   builtinTools,

@@ -36,6 +36,13 @@ export {
 export { formatPlan, PLAN_REQUEST, parsePlan, withPlan } from './plan.js';
 export { type TokenizedConversation, tokenizeConversation } from './sft.js';
 export {
+  formatWrittenTool,
+  parseWrittenTool,
+  type SkillTest,
+  toolWritingRequest,
+  type WrittenTool,
+} from './skills.js';
+export {
   CHATML_SPECIAL_TOKENS,
   CHATML_TEMPLATE,
   ChatTemplate,

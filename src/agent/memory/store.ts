@@ -96,6 +96,11 @@ CREATE TABLE edges (
   learned_at REAL NOT NULL,
   memory_id INTEGER
 );
+CREATE TABLE skills (
+  name TEXT PRIMARY KEY,
+  tool TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
 CREATE INDEX edges_by_subject ON edges (subject, relation);
 CREATE INDEX edges_by_object ON edges (object);
 CREATE VIRTUAL TABLE memories_fts USING fts5(text, content='memories', content_rowid='id');
@@ -410,6 +415,25 @@ export class MemoryStore {
     }
     const sql = `SELECT * FROM edges${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id`;
     return (this.db.prepare(sql).all(...args) as EdgeRow[]).map(edgeFromRow);
+  }
+
+  /** Saves a tool the agent wrote (JSON: its manual, tests and code) under its name, replacing one. */
+  saveSkill(name: string, tool: unknown, at: Date): void {
+    this.write(() => {
+      this.db
+        .prepare('INSERT OR REPLACE INTO skills (name, tool, created_at) VALUES (?, ?, ?)')
+        .run(name, JSON.stringify(tool), at.getTime());
+    });
+  }
+
+  /** The saved tools, oldest first, as saved. */
+  skills(): { name: string; tool: unknown; createdAt: Date }[] {
+    const rows = this.db.prepare('SELECT * FROM skills ORDER BY created_at, name').all() as {
+      name: string;
+      tool: string;
+      created_at: number;
+    }[];
+    return rows.map((r) => ({ name: r.name, tool: JSON.parse(r.tool), createdAt: new Date(r.created_at) }));
   }
 
   private row(id: number): Row {

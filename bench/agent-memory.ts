@@ -38,7 +38,7 @@ const texts = facts.map((f) =>
 );
 const asked = [...requestCases(world, 'train'), ...requestCases(world, 'held-out')];
 const sample = Array.from({ length: Math.min(queries, asked.length) }, () => asked[g.randint(asked.length)]);
-const answerOf = (q: (typeof sample)[number]) => facts.findIndex((f) => f === q.fact);
+const answerOf = (q: (typeof sample)[number]) => facts.indexOf(q.fact);
 
 /** Feature hashing of lower-cased words into `dims` buckets: a lexical embedding with no model. */
 const hashed =

@@ -7,7 +7,7 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV3, LanguageModelV3CallOptions, SharedV3Warning } from '@ai-sdk/provider';
 import { embedMany, type LanguageModel, simulateStreamingMiddleware, wrapLanguageModel } from 'ai';
-import { CHATML_TEMPLATE, ChatTemplate, IM_END } from '../chat/index.js';
+import { CHATML_SPECIAL_TOKENS, CHATML_TEMPLATE, ChatTemplate, IM_END } from '../chat/index.js';
 import { promptToolCalling } from './prompt-tools.js';
 import { toMessages } from './provider.js';
 import type { Embed } from './tool-registry.js';
@@ -36,7 +36,10 @@ class CompletionsChatModel implements LanguageModelV3 {
 
   async doGenerate(call: LanguageModelV3CallOptions) {
     const warnings: SharedV3Warning[] = [];
-    const prompt = this.template.render(toMessages(call.prompt, warnings), { addGenerationPrompt: true });
+    const prompt = this.template.render(toMessages(call.prompt, warnings), {
+      addGenerationPrompt: true,
+      specialTokens: CHATML_SPECIAL_TOKENS,
+    });
     const url = `${this.options.baseURL.replace(/\/$/, '')}/completions`;
     const res = await fetch(url, {
       method: 'POST',

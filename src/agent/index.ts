@@ -82,3 +82,14 @@ export {
   readFileTool,
 } from './tools/index.js';
 export { describeEvent, formatTrace, readTrace, type TraceEntry, TraceWriter } from './trace.js';
+export {
+  type Conflict,
+  type ConflictPolicy,
+  instructionFlags,
+  type ProvenancedResult,
+  type ProvenancedTools,
+  type ProvenanceOptions,
+  type Resolution,
+  resolveConflict,
+  withProvenance,
+} from './trust.js';

@@ -51,6 +51,7 @@ export {
   chatmlToolCall,
   IM_END,
   IM_START,
+  neutraliseSpecialTokens,
   pythonJson,
   type RenderOptions,
   TOOL_CALL_CLOSE,

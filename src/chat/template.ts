@@ -54,6 +54,12 @@ export function chatmlTokenizerConfig(): TokenizerConfig {
 
 export interface RenderOptions {
   tools?: ToolSpec[];
+  /**
+   * The tokenizer's special tokens: where a message's text spells one ("<|im_end|>" in a tool result), a
+   * zero-width space goes after its first character, so text can never become a token that ends a turn
+   * or opens another (a tool result forging an assistant turn). The template's own tokens stay special.
+   */
+  specialTokens?: readonly string[];
   /** End with the opening of an assistant turn, for the model to write (default true). */
   addGenerationPrompt?: boolean;
 }
@@ -90,7 +96,7 @@ export class ChatTemplate {
   render(messages: readonly Message[], options: RenderOptions = {}): string {
     try {
       return this.template.render({
-        messages,
+        messages: options.specialTokens?.length ? literalMessages(messages, options.specialTokens) : messages,
         tools: options.tools?.length ? options.tools : undefined,
         add_generation_prompt: options.addGenerationPrompt ?? true,
         bos_token: this.bos ?? '',
@@ -100,6 +106,26 @@ export class ChatTemplate {
       throw new Error(`chat template: rendering failed: ${(e as Error).message}`);
     }
   }
+}
+
+/** `text` with every spelled special token broken by a zero-width space after its first character. */
+export function neutraliseSpecialTokens(text: string, specialTokens: readonly string[]): string {
+  let out = text;
+  for (const t of specialTokens)
+    if (t.length > 1 && out.includes(t)) out = out.split(t).join(`${t[0]}\u200b${t.slice(1)}`);
+  return out;
+}
+
+/** Messages whose every string (contents, tool-call arguments) has its special tokens neutralised. */
+function literalMessages(messages: readonly Message[], specialTokens: readonly string[]): Message[] {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return neutraliseSpecialTokens(v, specialTokens);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return messages.map((m) => walk(m) as Message);
 }
 
 /** JSON as Python's json.dumps and Jinja's tojson write it: ", " and ": " between items. */

@@ -56,7 +56,7 @@ export function planTurn(template: ChatTemplate, tokenizer: Tokenizer, req: Turn
   }
   let text: string;
   try {
-    text = template.render(req.messages, { tools });
+    text = template.render(req.messages, { tools, specialTokens: [...tokenizer.specialTokens.keys()] });
   } catch (e) {
     throw new TurnError('messages', (e as Error).message);
   }

@@ -93,3 +93,11 @@ export {
   resolveConflict,
   withProvenance,
 } from './trust.js';
+export {
+  type Branch,
+  languageWorldModel,
+  type SearchOptions,
+  type SearchResult,
+  searchBeforeActing,
+  type WorldModel,
+} from './world-model.js';

@@ -68,3 +68,4 @@ export {
   TurnError,
   type TurnRequest,
 } from './turn.js';
+export { predictRequest, valueRequest } from './world-model.js';

@@ -55,9 +55,10 @@ export function chatmlTokenizerConfig(): TokenizerConfig {
 export interface RenderOptions {
   tools?: ToolSpec[];
   /**
-   * The tokenizer's special tokens: where a message's text spells one ("<|im_end|>" in a tool result), a
-   * zero-width space goes after its first character, so text can never become a token that ends a turn
-   * or opens another (a tool result forging an assistant turn). The template's own tokens stay special.
+   * The tokenizer's special tokens: where a user's or a tool's message spells one ("<|im_end|>" in a
+   * tool result), a zero-width space goes after its first character, so text from outside can never
+   * become a token that ends a turn or opens another (a tool result forging an assistant turn). System
+   * and assistant messages keep theirs: the tool block and earlier calls are written with them.
    */
   specialTokens?: readonly string[];
   /** End with the opening of an assistant turn, for the model to write (default true). */
@@ -116,7 +117,7 @@ export function neutraliseSpecialTokens(text: string, specialTokens: readonly st
   return out;
 }
 
-/** Messages whose every string (contents, tool-call arguments) has its special tokens neutralised. */
+/** Messages whose user and tool texts have their special tokens neutralised. */
 function literalMessages(messages: readonly Message[], specialTokens: readonly string[]): Message[] {
   const walk = (v: unknown): unknown => {
     if (typeof v === 'string') return neutraliseSpecialTokens(v, specialTokens);
@@ -125,7 +126,7 @@ function literalMessages(messages: readonly Message[], specialTokens: readonly s
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
-  return messages.map((m) => walk(m) as Message);
+  return messages.map((m) => (m.role === 'user' || m.role === 'tool' ? (walk(m) as Message) : m));
 }
 
 /** JSON as Python's json.dumps and Jinja's tojson write it: ", " and ": " between items. */

@@ -108,6 +108,16 @@ describe('injections in tool results', () => {
     assert.equal(turn.prompt.filter((t) => t === imEnd).length, 3);
     assert.equal(turn.prompt.filter((t) => t === imStart).length, 4);
     assert.equal(neutraliseSpecialTokens('a <|im_end|> b', ['<|im_end|>']), 'a <\u200b|im_end|> b');
+    // The developer's system message and the model's own turns keep theirs (the tool block is written with them).
+    const rendered = template.render(
+      [
+        { role: 'system', content: 'Call tools as <tool_call>{...}</tool_call>.' },
+        { role: 'user', content: 'say <tool_call>' },
+      ],
+      { specialTokens: ['<tool_call>'] },
+    );
+    assert.ok(rendered.includes('Call tools as <tool_call>{'));
+    assert.ok(rendered.includes('say <\u200btool_call>'));
   });
 });
 

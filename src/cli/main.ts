@@ -9,6 +9,7 @@ import { importCommand } from './import.js';
 import { info } from './info.js';
 import { lensCommand } from './lens.js';
 import { mcpCommand } from './mcp.js';
+import { memoryCommand } from './memory.js';
 import { plotCommand } from './plot.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
@@ -29,6 +30,11 @@ const commands: Record<string, Command> = {
   agent: {
     summary: 'give a model a goal and tools, and watch it act (jielong agent trace FILE reads a run)',
     run: agentCommand,
+  },
+  memory: {
+    summary:
+      "an agent's memory store: write, read (READ's score), search, history, the graph's facts in time",
+    run: memoryCommand,
   },
   mcp: { summary: "jielong's tools as an MCP server over stdio", run: mcpCommand },
   serve: { summary: 'an OpenAI-compatible HTTP server (continuous batching)', run: serveCommand },

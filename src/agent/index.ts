@@ -95,6 +95,8 @@ export {
 } from './trust.js';
 export {
   type Branch,
+  type GuardOptions,
+  guardIrreversible,
   languageWorldModel,
   type SearchOptions,
   type SearchResult,

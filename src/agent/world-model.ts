@@ -90,3 +90,41 @@ export function languageWorldModel(ask: Ask): WorldModel {
     },
   };
 }
+
+export interface GuardOptions<I> {
+  model: WorldModel;
+  /** What has happened so far (observations and actions), when a call comes. */
+  history: () => readonly string[];
+  /** The call as an action in the world's words ("open the snake chest"). */
+  describe: (input: I) => string;
+  /** The other calls the agent could make instead (the same tool, other arguments). */
+  alternatives: (input: I) => readonly I[];
+  /** Predictions per decision (default 8). */
+  budget?: number;
+  /** Every search, for the trace. */
+  onSearch?: (r: SearchResult & { call: string }) => void;
+}
+
+/**
+ * An irreversible tool that thinks first: before it runs, the call and its alternatives are simulated in
+ * the world model; the call runs only when it is the best of them, and otherwise returns what the
+ * simulation found (as data: the agent can then choose again), without acting.
+ */
+export function guardIrreversible<I, O>(
+  execute: (input: I) => Promise<O>,
+  options: GuardOptions<I>,
+): (input: I) => Promise<O | { simulated: true; refused: string; instead: string; predicted: string }> {
+  return async (input) => {
+    const calls = [input, ...options.alternatives(input)];
+    const actions = calls.map(options.describe);
+    const r = await searchBeforeActing(options.model, options.history(), {
+      candidates: (h) => (h.length === options.history().length ? actions : []),
+      depth: 1,
+      budget: options.budget ?? 8,
+    });
+    options.onSearch?.({ ...r, call: actions[0] });
+    if (r.best === null || r.best === actions[0]) return execute(input);
+    const mine = r.branches.find((b) => b.actions[0] === actions[0]);
+    return { simulated: true, refused: actions[0], instead: r.best, predicted: mine?.observations[0] ?? '' };
+  };
+}

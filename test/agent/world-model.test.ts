@@ -4,8 +4,18 @@
 // say (scripted replies: mechanics only).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { languageWorldModel, searchBeforeActing, type WorldModel } from '../../src/agent/index.js';
+import { tool } from 'ai';
+import { z } from 'zod';
+import {
+  Agent,
+  type AgentEvent,
+  guardIrreversible,
+  languageWorldModel,
+  searchBeforeActing,
+  type WorldModel,
+} from '../../src/agent/index.js';
 import { TextWorld } from '../../src/data/index.js';
+import { ScriptedModel } from './scripted-model.js';
 
 /** The world as its own model: replay the history's actions on a fresh copy, then the action. */
 function simulator(seed: number, episode: number): WorldModel {
@@ -96,4 +106,74 @@ test('a world model asked in words: its prediction, and its 0-10 value read as a
   assert.equal(await model.value(['You are in the vault.']), 0.7);
   const mute = languageWorldModel(async () => 'no idea');
   assert.equal(await mute.value(['x']), 0.5);
+});
+
+test('in the agent loop: an irreversible tool simulates first, refuses the cursed chest, opens the safe one', async () => {
+  const seed = 2;
+  const w = new TextWorld(seed);
+  const history = [w.reset(0)];
+  const act = (a: string) => history.push(a, w.act(a).observation);
+  // Straight to the vault, as one who knows the way (breadth-first over the passages).
+  const walk = (to: string) => {
+    const from = w.observe().match(/^You are in the (\w+)\./)![1];
+    const prev = new Map<string, string>([[from, from]]);
+    const queue = [from];
+    while (queue.length) {
+      const r = queue.shift()!;
+      for (const [a, b] of w.passages) {
+        for (const [x, y] of [
+          [a, b],
+          [b, a],
+        ]) {
+          if (x === r && !prev.has(y)) {
+            prev.set(y, r);
+            queue.push(y);
+          }
+        }
+      }
+    }
+    const path: string[] = [];
+    for (let r = to; r !== from; r = prev.get(r)!) path.unshift(r);
+    for (const r of path) act(`go to the ${r}`);
+  };
+  walk(w.keyRoomIn(0));
+  act(`take the ${w.keyColour} key`);
+  walk(w.vaultFrom);
+  act('go to the vault');
+  const safe = w.chests.find((c) => c !== w.cursed)!;
+  const searches: unknown[] = [];
+  const open = guardIrreversible(
+    async ({ chest }: { chest: string }) => w.act(`open the ${chest} chest`).observation,
+    {
+      model: simulator(seed, 0),
+      history: () => history,
+      describe: ({ chest }) => `open the ${chest} chest`,
+      alternatives: ({ chest }) => w.chests.filter((c) => c !== chest).map((c) => ({ chest: c })),
+      onSearch: (r) => searches.push(r),
+    },
+  );
+  const open_chest = tool({
+    description: 'open a chest',
+    inputSchema: z.object({ chest: z.string() }),
+    execute: open,
+  });
+  // The scripted model only drives the loop (mechanics): it tries the cursed chest, then the other.
+  const model = new ScriptedModel((call) => {
+    if (call === 0) return { calls: [{ name: 'open_chest', input: { chest: w.cursed } }] };
+    if (call === 1) return { calls: [{ name: 'open_chest', input: { chest: safe } }] };
+    return { text: 'Found it.' };
+  });
+  const events: AgentEvent[] = [];
+  for await (const e of new Agent({ model, tools: { open_chest } }).run('Open the right chest.'))
+    events.push(e);
+  const results = events.filter((e) => e.type === 'tool-result') as { output: unknown }[];
+  assert.deepEqual(results[0].output, {
+    simulated: true,
+    refused: `open the ${w.cursed} chest`,
+    instead: `open the ${safe} chest`,
+    predicted: 'A curse falls on you. The episode is over.',
+  });
+  assert.equal(results[1].output, 'You find the treasure!');
+  assert.equal(searches.length, 2);
+  assert.equal(w.done, true);
 });

@@ -16,6 +16,7 @@ export {
 } from './conversations.js';
 export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } from './corpus.js';
 export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
+export { INJECTIONS, plainResults } from './injections.js';
 export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';
 export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
 export {

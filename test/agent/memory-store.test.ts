@@ -136,6 +136,16 @@ test('embeddings: cosine over every embedded memory; a query of the wrong width 
       store.add({ text: 'z', kind: 'observation', importance: 1, source: 'user', at: T0, embedding: vec(1) }),
     /an embedding of 1 dimensions among embeddings of 2/,
   );
+  // An update moves the memory's vector with it, and a vector of the wrong width changes nothing.
+  const x = store.all()[0];
+  store.update(x.id, 'x moved', { at: T0, embedding: vec(4, 3), importance: 6 });
+  assert.ok(Math.abs(store.similarities(vec(4, 3)).cosine[0] - 1) < 1e-6);
+  assert.equal(store.scores().importance[0], 6);
+  assert.throws(
+    () => store.update(x.id, 'x again', { at: T0, embedding: vec(1, 2, 3) }),
+    /3 dimensions among embeddings of 2/,
+  );
+  assert.equal(store.get(x.id)!.text, 'x moved');
   store.close();
 });
 

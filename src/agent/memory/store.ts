@@ -243,6 +243,12 @@ export class MemoryStore {
     options: { at: Date; embedding?: Float32Array | null; importance?: number },
   ): Memory {
     if (options.importance !== undefined) checkImportance(options.importance);
+    const v = options.embedding;
+    if (v && this.dims > 0 && v.length !== this.dims) {
+      throw new Error(
+        `memory store: an embedding of ${v.length} dimensions among embeddings of ${this.dims}`,
+      );
+    }
     this.write(() => {
       const old = this.row(id);
       this.db
@@ -257,7 +263,15 @@ export class MemoryStore {
           id,
         );
     });
-    this.loadCache();
+    // The cached row changes in place; only a first embedding (the matrix's width unknown) reloads.
+    const i = this.position.get(id)!;
+    if (options.importance !== undefined) this.importance[i] = options.importance;
+    if (v && this.dims === 0) this.loadCache();
+    else if (v !== undefined && this.dims > 0) {
+      this.vectors.fill(0, i * this.dims, (i + 1) * this.dims);
+      if (v) this.vectors.set(v, i * this.dims);
+      this.embedded[i] = v !== null;
+    }
     return this.get(id)!;
   }
 

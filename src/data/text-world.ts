@@ -161,6 +161,25 @@ export class TextWorld {
     return result(`Nothing happens. You can: ${this.actions().join('; ')}.`);
   }
 
+  /** The rooms on a shortest way from one room to another (breadth-first), `to` last, `from` left out. */
+  route(from: string, to: string): string[] {
+    const prev = new Map<string, string>([[from, from]]);
+    const queue = [from];
+    while (queue.length > 0) {
+      const r = queue.shift()!;
+      for (const n of this.neighbours(r)) {
+        if (!prev.has(n)) {
+          prev.set(n, r);
+          queue.push(n);
+        }
+      }
+    }
+    if (!prev.has(to)) throw new Error(`TextWorld: no way from the ${from} to the ${to}`);
+    const path: string[] = [];
+    for (let r = to; r !== from; r = prev.get(r)!) path.unshift(r);
+    return path;
+  }
+
   private neighbours(room: string): string[] {
     return this.passages.flatMap(([a, b]) => (a === room ? [b] : b === room ? [a] : []));
   }

@@ -23,12 +23,16 @@ export function backpatchPairs(model: LanguageModel): LayerPair[] {
   return out;
 }
 
-/** Whether the model answers with `pair` back-patched at the prompt's last position (greedyAnswer). */
+/**
+ * Whether the model answers with `pair` back-patched at the prompt's last position (greedyAnswer). `stream`
+ * is the prompt's residual stream (residStream), when several pairs are tried on one prompt.
+ */
 export function backpatch(
   model: LanguageModel,
   promptIds: readonly number[],
   answerIds: readonly number[],
   pair: LayerPair,
+  stream: Float32Array[][] = residStream(model, promptIds),
 ): { known: boolean; firstTokenProb: number } {
   if (pair.to > pair.from) {
     throw new Error(
@@ -36,7 +40,7 @@ export function backpatch(
     );
   }
   const last = promptIds.length - 1;
-  const state = residStream(model, promptIds)[pair.from][last];
+  const state = stream[pair.from][last];
   return greedyAnswer(model, promptIds, answerIds, [residPatch(model, pair.to, last, state)], 'backpatch');
 }
 
@@ -76,11 +80,8 @@ export function backpatchStudy(
   questions: readonly TwoHopQuestion[],
   pairs: readonly LayerPair[] = backpatchPairs(model),
 ): BackpatchStudy {
-  const knows = (prompt: string, answer: string, hooksPair?: LayerPair) => {
-    const p = tokenizer.encode(prompt);
-    const a = tokenizer.encode(answer);
-    return hooksPair ? backpatch(model, p, a, hooksPair).known : greedyAnswer(model, p, a).known;
-  };
+  const knows = (prompt: string, answer: string) =>
+    greedyAnswer(model, tokenizer.encode(prompt), tokenizer.encode(answer)).known;
   const cases = questions.map((question): TwoHopCase => {
     const first = factPrompt({
       subject: question.subject,
@@ -92,12 +93,16 @@ export function backpatchStudy(
       relation: question.chain.second,
       object: question.answer,
     });
-    const answer = ` ${question.answer}`;
-    const correct = knows(question.prompt, answer);
+    const promptIds = tokenizer.encode(question.prompt);
+    const answerIds = tokenizer.encode(` ${question.answer}`);
+    const correct = greedyAnswer(model, promptIds, answerIds).known;
     const firstHop = knows(first.prompt, first.answer);
     const secondHop = knows(second.prompt, second.answer);
-    const fixedBy =
-      !correct && firstHop && secondHop ? pairs.filter((p) => knows(question.prompt, answer, p)) : [];
+    let fixedBy: LayerPair[] = [];
+    if (!correct && firstHop && secondHop) {
+      const stream = residStream(model, promptIds);
+      fixedBy = pairs.filter((p) => backpatch(model, promptIds, answerIds, p, stream).known);
+    }
     return { question, correct, firstHop, secondHop, fixedBy };
   });
   const split = (taught: boolean): BackpatchSplit => {

@@ -113,28 +113,10 @@ test('in the agent loop: an irreversible tool simulates first, refuses the curse
   const w = new TextWorld(seed);
   const history = [w.reset(0)];
   const act = (a: string) => history.push(a, w.act(a).observation);
-  // Straight to the vault, as one who knows the way (breadth-first over the passages).
+  // Straight to the vault, as one who knows the way.
   const walk = (to: string) => {
     const from = w.observe().match(/^You are in the (\w+)\./)![1];
-    const prev = new Map<string, string>([[from, from]]);
-    const queue = [from];
-    while (queue.length) {
-      const r = queue.shift()!;
-      for (const [a, b] of w.passages) {
-        for (const [x, y] of [
-          [a, b],
-          [b, a],
-        ]) {
-          if (x === r && !prev.has(y)) {
-            prev.set(y, r);
-            queue.push(y);
-          }
-        }
-      }
-    }
-    const path: string[] = [];
-    for (let r = to; r !== from; r = prev.get(r)!) path.unshift(r);
-    for (const r of path) act(`go to the ${r}`);
+    for (const r of w.route(from, to)) act(`go to the ${r}`);
   };
   walk(w.keyRoomIn(0));
   act(`take the ${w.keyColour} key`);

@@ -5,29 +5,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { TextWorld } from '../../src/data/index.js';
 
-/** The rooms on a shortest way from `from` to `to`, by the world's passages. */
-function way(w: TextWorld, from: string, to: string): string[] {
-  const prev = new Map<string, string>([[from, from]]);
-  const queue = [from];
-  while (queue.length) {
-    const r = queue.shift()!;
-    for (const [a, b] of w.passages) {
-      for (const [x, y] of [
-        [a, b],
-        [b, a],
-      ]) {
-        if (x === r && !prev.has(y)) {
-          prev.set(y, r);
-          queue.push(y);
-        }
-      }
-    }
-  }
-  const path: string[] = [];
-  for (let r = to; r !== from; r = prev.get(r)!) path.unshift(r);
-  return path;
-}
-
 test('the same seed, the same world; another seed, another', () => {
   const [a, b] = [new TextWorld(3), new TextWorld(3)];
   assert.deepEqual(
@@ -45,9 +22,9 @@ test('one who knows everything finds the treasure by the shortest way', () => {
       assert.match(w.reset(episode), new RegExp(`^Episode ${episode}\\. Find the treasure`));
       const keyRoom = w.keyRoomIn(episode);
       const route = [
-        ...way(w, w.rooms[0], keyRoom),
+        ...w.route(w.rooms[0], keyRoom),
         `take the ${w.keyColour} key`,
-        ...way(w, keyRoom, w.vaultFrom),
+        ...w.route(keyRoom, w.vaultFrom),
         'vault',
       ];
       let last = null;
@@ -68,9 +45,9 @@ test('the cursed chest ends the episode and cannot be undone', () => {
   const w = new TextWorld(1);
   w.reset(0);
   const keyRoom = w.keyRoomIn(0);
-  for (const r of way(w, w.rooms[0], keyRoom)) w.act(`go to the ${r}`);
+  for (const r of w.route(w.rooms[0], keyRoom)) w.act(`go to the ${r}`);
   w.act(`take the ${w.keyColour} key`);
-  for (const r of way(w, keyRoom, w.vaultFrom)) w.act(`go to the ${r}`);
+  for (const r of w.route(keyRoom, w.vaultFrom)) w.act(`go to the ${r}`);
   assert.match(w.act('go to the vault').observation, new RegExp(`carved with a ${w.chests[0]}`));
   assert.equal(TextWorld.irreversible(`open the ${w.cursed} chest`), true);
   assert.equal(TextWorld.irreversible('go to the hall'), false);
@@ -84,13 +61,13 @@ test('the key moves between episodes; the note tells the curse; the vault is loc
   const w = new TextWorld(2);
   assert.ok(new Set(Array.from({ length: 10 }, (_, e) => w.keyRoomIn(e))).size >= 2);
   w.reset(0);
-  for (const r of way(w, w.rooms[0], w.noteRoom)) w.act(`go to the ${r}`);
+  for (const r of w.route(w.rooms[0], w.noteRoom)) w.act(`go to the ${r}`);
   assert.equal(
     w.act('read the note').observation,
     `The note says: "The chest carved with a ${w.cursed} is cursed."`,
   );
   w.reset(0);
-  for (const r of way(w, w.rooms[0], w.vaultFrom)) w.act(`go to the ${r}`);
+  for (const r of w.route(w.rooms[0], w.vaultFrom)) w.act(`go to the ${r}`);
   if (w.keyRoomIn(0) !== w.vaultFrom) {
     assert.match(w.act('go to the vault').observation, /locked; it needs the \w+ key/);
   }

@@ -20,7 +20,6 @@ export {
   circuitAblation,
   constantMasks,
   runCircuit,
-  runCircuitNoGrad,
 } from './masked.js';
 export { circuitSvg } from './picture.js';
 export {

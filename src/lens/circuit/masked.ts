@@ -6,7 +6,7 @@
 // With every mask 1 this is the model; with every mask 0 each reader sees only ablation values.
 import type { LanguageModel } from '../../model/index.js';
 import { HookContext, type HookFn } from '../../nn/index.js';
-import { add, type IntTensor, mul, noGrad, reshape, slice, sub, Tensor } from '../../tensor/index.js';
+import { add, type IntTensor, mul, reshape, slice, sub, Tensor } from '../../tensor/index.js';
 import { meanActivation } from '../interventions.js';
 import { type CircuitGraph, edgeIndex, readerIndex, writerIndex } from './graph.js';
 
@@ -134,10 +134,6 @@ export function runCircuit(
   on(`blocks.${L - 1}.hook_resid_post`, () => input(readerIndex('logits', L)));
   return model.forward(ids, { hooks: new HookContext(fns) });
 }
-
-/** runCircuit without a graph for gradients. */
-export const runCircuitNoGrad = (...args: Parameters<typeof runCircuit>): Tensor =>
-  noGrad(() => runCircuit(...args));
 
 function checkMasks(graph: CircuitGraph, masks: CircuitMasks): void {
   const check = (what: string, t: Tensor, n: number) => {

@@ -11,6 +11,7 @@ export {
   type PlanReason,
 } from './agent.js';
 export { BM25, terms } from './bm25.js';
+export { type Choose, likelihoodChoice, replyChoice, replyLogProbs } from './choose.js';
 export { type EndpointOptions, endpointEmbed, endpointModel } from './endpoint.js';
 export {
   answers,
@@ -33,6 +34,7 @@ export {
   type GraphEdge,
   globalSearch,
   type HistoryEntry,
+  hashedEmbed,
   importanceSinceReflection,
   knowledgeGraph,
   localSearch,
@@ -68,6 +70,17 @@ export {
 } from './provider.js';
 export { Sandbox, type SandboxLimits, type SandboxResult } from './sandbox/index.js';
 export { learnTool, makeTool, skillTools, testTool } from './skills.js';
+export {
+  type AgentStep,
+  type EpisodeResult,
+  type EpisodesSummary,
+  MEMORY_MODES,
+  type MemoryMode,
+  playEpisode,
+  playEpisodes,
+  summarise,
+  type TextWorldAgentOptions,
+} from './text-world-agent.js';
 export { type Embed, ToolRegistry, type ToolRegistryOptions } from './tool-registry.js';
 export {
   builtinTools,

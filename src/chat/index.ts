@@ -57,6 +57,7 @@ export {
   TOOL_CALL_CLOSE,
   TOOL_CALL_OPEN,
 } from './template.js';
+export { type ActState, actRequest, parseAction } from './text-world.js';
 export { type ParsedReply, parseToolCalls } from './tool-calls.js';
 export {
   planTurn,

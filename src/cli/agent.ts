@@ -1,19 +1,19 @@
 // `jielong agent`: give a model a goal and tools and watch it act; `jielong agent trace FILE` reads a
 // run's trace back.
 
-import { basename } from 'node:path';
-import type { LanguageModel, ToolSet } from 'ai';
+import type { ToolSet } from 'ai';
 import {
   Agent,
   builtinTools,
   connectMcp,
   describeEvent,
   driveTool,
-  endpointModel,
   formatTrace,
-  jielong,
   type McpConnection,
+  MemoryStore,
   readTrace,
+  Sandbox,
+  skillTools,
   TraceWriter,
 } from '../agent/index.js';
 import { setNumThreads } from '../backend/index.js';
@@ -27,12 +27,14 @@ import {
   toolExamples,
   type World,
 } from '../data/index.js';
-import { loadCheckpoint } from '../train/index.js';
 import { num, parse, str } from './args.js';
-import { modelDir, SHIPPED_AGENT_MODEL } from './model-path.js';
+import { chooseModel, MODEL_OPTIONS } from './model-choice.js';
+import { SHIPPED_AGENT_MODEL } from './model-path.js';
+import { textWorldCommand } from './text-world.js';
 
 const USAGE = `usage: jielong agent [options] GOAL
        jielong agent trace FILE
+       jielong agent text-world [options]   (the text world, with memory: jielong agent text-world --help)
 
 Gives a model a goal and tools; it acts (calls tools), observes, and goes on until it answers or a
 budget runs out. Tools: calculator, lookup (the built-in world's facts), clock, and read_file with --files.
@@ -62,17 +64,15 @@ agent:
                        names more) and the trip's instructions (the planning study)
   --closed A-B         a road of the trip that turns out closed (repeatable)
   --files DIR          the folder read_file may read
+  --skills DB          also offer the tools in this memory store's skill library (jielong memory learn),
+                       each run in the QuickJS sandbox when called
   --world-seed N       the world lookup answers from (default 1)
   --temperature X      (default 0)
   --trace FILE         write every event as a JSON line (read it with: jielong agent trace FILE)
   --threads N`;
 
 const OPTIONS = {
-  model: { type: 'string' },
-  endpoint: { type: 'string' },
-  'model-id': { type: 'string' },
-  'api-key': { type: 'string' },
-  completions: { type: 'boolean' },
+  ...MODEL_OPTIONS,
   planning: { type: 'string' },
   trip: { type: 'string' },
   closed: { type: 'string', multiple: true },
@@ -82,6 +82,7 @@ const OPTIONS = {
   seconds: { type: 'string' },
   'tool-timeout': { type: 'string' },
   files: { type: 'string' },
+  skills: { type: 'string' },
   tools: { type: 'string' },
   mcp: { type: 'string', multiple: true },
   'tools-per-step': { type: 'string' },
@@ -90,25 +91,6 @@ const OPTIONS = {
   trace: { type: 'string' },
   threads: { type: 'string' },
 } as const;
-
-function chooseModel(p: NonNullable<ReturnType<typeof parse>>): LanguageModel {
-  const endpoint = str(p, 'endpoint');
-  if (endpoint) {
-    if (str(p, 'model')) throw new Error('--model and --endpoint exclude each other');
-    const id = str(p, 'model-id');
-    if (!id) throw new Error('--endpoint needs --model-id (GET /v1/models lists them)');
-    const apiKey = str(p, 'api-key') ?? process.env.OPENAI_API_KEY;
-    return endpointModel({
-      baseURL: endpoint,
-      modelId: id,
-      apiKey,
-      completions: p.values.completions === true,
-    });
-  }
-  if (p.values.completions) throw new Error('--completions needs --endpoint');
-  const dir = modelDir(str(p, 'model') ?? SHIPPED_AGENT_MODEL);
-  return jielong(loadCheckpoint(dir), { modelId: basename(dir) });
-}
 
 function chooseTools(p: NonNullable<ReturnType<typeof parse>>): ToolSet {
   const seed = num(p, 'world-seed', 1, { integer: true, min: 0 });
@@ -158,6 +140,7 @@ function planningOf(given: string): PlanningStrategy {
 }
 
 export async function agentCommand(args: string[]): Promise<void> {
+  if (args[0] === 'text-world') return textWorldCommand(args.slice(1));
   if (args[0] === 'trace') {
     if (args.length !== 2) throw new Error('usage: jielong agent trace FILE');
     console.log(formatTrace(readTrace(args[1])));
@@ -177,9 +160,14 @@ export async function agentCommand(args: string[]): Promise<void> {
     servers.push(connection);
     Object.assign(fromMcp, connection.tools);
   }
+  // The skill library: tools the agent (or anyone) wrote and tested, run in the sandbox when called.
+  const skills = str(p, 'skills')
+    ? { store: MemoryStore.open(str(p, 'skills')!), sandbox: new Sandbox() }
+    : null;
+  const learned = skills ? skillTools(skills.store, skills.sandbox) : {};
   const agent = new Agent({
-    model: chooseModel(p),
-    tools: { ...chooseTools(p), ...fromMcp },
+    model: chooseModel(p, SHIPPED_AGENT_MODEL),
+    tools: { ...chooseTools(p), ...learned, ...fromMcp },
     // A road trip runs under the instructions its chats were trained with, unless told otherwise.
     instructions: str(p, 'instructions') ?? (str(p, 'trip') ? ROUTE_INSTRUCTIONS : undefined),
     budget: {
@@ -217,6 +205,8 @@ export async function agentCommand(args: string[]): Promise<void> {
   } finally {
     process.off('SIGINT', stop);
     await Promise.all(servers.map((s) => s.close()));
+    await skills?.sandbox.close();
+    skills?.store.close();
   }
   const result = await run.result;
   if (result.reason === 'error') process.exitCode = 1;

@@ -12,6 +12,7 @@ import {
   agentConversations,
   generateCorpus,
   generateWorld,
+  memoryConversations,
   readTextFile,
   type TokenArray,
   trainValSplit,
@@ -49,17 +50,23 @@ export const TEXT_SOURCE = z.discriminatedUnion(
       seed: z.number().int().min(0),
       count: z.number().int().min(1),
     }),
+    /** The memory modules' decisions, text-world acting and provenance-wrapped lookups (memoryConversations). */
+    z.strictObject({
+      kind: z.literal('sft-memory'),
+      seed: z.number().int().min(0),
+      count: z.number().int().min(1),
+    }),
   ],
   {
     error:
-      'must be { kind: "builtin", seed }, { kind: "file", path }, { kind: "sft-file", path }, { kind: "sft-world", seed, count } or { kind: "sft-agent", seed, count }',
+      'must be { kind: "builtin", seed }, { kind: "file", path }, { kind: "sft-file", path }, { kind: "sft-world", seed, count }, { kind: "sft-agent", seed, count } or { kind: "sft-memory", seed, count }',
   },
 );
 
 export type TextSource = z.infer<typeof TEXT_SOURCE>;
 
 export type PlainSource = Extract<TextSource, { kind: 'builtin' | 'file' }>;
-export type ChatSource = Extract<TextSource, { kind: 'sft-file' | 'sft-world' | 'sft-agent' }>;
+export type ChatSource = Extract<TextSource, { kind: 'sft-file' | 'sft-world' | 'sft-agent' | 'sft-memory' }>;
 
 export const isChatSource = (s: TextSource): s is ChatSource => s.kind.startsWith('sft-');
 
@@ -76,6 +83,8 @@ export function loadConversations(source: ChatSource): Conversation[] {
   if (source.kind === 'sft-file') return readConversations(source.path);
   if (source.kind === 'sft-agent')
     return agentConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
+  if (source.kind === 'sft-memory')
+    return memoryConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
   return worldConversations(generateWorld(source.seed), { count: source.count, seed: source.seed });
 }
 
@@ -85,6 +94,8 @@ export function describe(source: TextSource): string {
     return `${source.count} conversations of the built-in world (seed ${source.seed})`;
   if (source.kind === 'sft-agent')
     return `${source.count} tool-use and road-trip conversations of the built-in world (seed ${source.seed})`;
+  if (source.kind === 'sft-memory')
+    return `${source.count} memory, text-world and provenance conversations of the built-in world (seed ${source.seed})`;
   const requests = source.requests ? `, ${source.requests} request documents` : '';
   const passes = source.factPasses !== undefined ? `, ${source.factPasses} fact passes` : '';
   const twoHop = source.twoHop ? `, ${source.twoHop} two-hop passes` : '';

@@ -7,14 +7,18 @@ import {
   formatMemories,
   jielong,
   jielongEmbed,
+  learnTool,
   type Memory,
   MemoryStore,
   readMemories,
+  Sandbox,
   writeMemory,
 } from '../agent/index.js';
+import { parseWrittenTool, type WrittenTool } from '../chat/index.js';
+import { readTextFile } from '../data/index.js';
 import { loadCheckpoint } from '../train/index.js';
 import { num, oneOf, parse, str } from './args.js';
-import { modelDir, SHIPPED_AGENT_MODEL } from './model-path.js';
+import { modelDir, SHIPPED_MEMORY_MODEL } from './model-path.js';
 
 const OPTIONS = {
   db: { type: 'string' },
@@ -32,8 +36,9 @@ const OPTIONS = {
 
 const USAGE = `usage: jielong memory <action> --db FILE [options]
 
-An agent's long-term memory (SQLite; created when missing). Embeddings come from --model (default: the
-shipped models/agent), so a store is read with the model it was written with.
+An agent's long-term memory (SQLite; created when missing). The model that decides and embeds is --model
+(default: the shipped models/memory, fine-tuned on these decisions); a store is read with the model it
+was written with.
 
 actions:
   add TEXT            write a memory as given: --importance 1..10 (default 5), --source S (default user),
@@ -48,6 +53,10 @@ actions:
   fact S R O          a fact of the knowledge graph from --at DATE (default now); --functional when S has
                       one R at a time (a different O then closes the old fact)
   facts               the graph's facts: those holding --at DATE, touching --entity NAME
+  learn FILE          a tool written in the skill format (name, description, parameters, test lines,
+                      code: src/chat/skills.ts): its tests run in the QuickJS sandbox, and it joins the
+                      skill library only when every one passes (jielong agent --skills DB offers it)
+  skills              the skill library's tools
 
   --json              one JSON object instead of text`;
 
@@ -61,7 +70,7 @@ export async function memoryCommand(args: string[]): Promise<void> {
   const at = str(p, 'at') ? date(str(p, 'at')!) : new Date();
   const store = MemoryStore.open(db);
   const model = () => {
-    const parts = loadCheckpoint(modelDir(str(p, 'model') ?? SHIPPED_AGENT_MODEL));
+    const parts = loadCheckpoint(modelDir(str(p, 'model') ?? SHIPPED_MEMORY_MODEL));
     return { ask: askModel(jielong(parts)), embed: jielongEmbed(parts) };
   };
   const text = (what: string) => {
@@ -170,9 +179,41 @@ export async function memoryCommand(args: string[]): Promise<void> {
         show(edges, edges.map(formatEdge).join('\n') || '(no facts)');
         return;
       }
+      case 'learn': {
+        const file = text('file of the written tool');
+        const written = parseWrittenTool(readTextFile(file));
+        if ('error' in written) throw new Error(`${file}: ${written.error}`);
+        const sandbox = new Sandbox();
+        try {
+          const r = await learnTool(store, sandbox, written, { at });
+          show(
+            { name: written.spec.function.name, ...r },
+            r.learned
+              ? `learned ${written.spec.function.name}: ${written.tests.length} tests passed`
+              : `not learned: ${r.failures.join('; ')}`,
+          );
+          if (!r.learned) process.exitCode = 1;
+        } finally {
+          await sandbox.close();
+        }
+        return;
+      }
+      case 'skills': {
+        const skills = store.skills();
+        show(
+          skills.map((k) => ({
+            name: k.name,
+            description: (k.tool as WrittenTool).spec.function.description,
+          })),
+          skills
+            .map((k) => `${k.name}  ${(k.tool as WrittenTool).spec.function.description ?? ''}`)
+            .join('\n') || '(no skills)',
+        );
+        return;
+      }
       default:
         throw new Error(
-          `jielong memory: say add, write, read, search, list, history, fact or facts (jielong memory --help)${action ? `, not "${action}"` : ''}`,
+          `jielong memory: say add, write, read, search, list, history, fact, facts, learn or skills (jielong memory --help)${action ? `, not "${action}"` : ''}`,
         );
     }
   } finally {

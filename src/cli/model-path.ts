@@ -9,6 +9,9 @@ export const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/tiny', impor
 /** models/agent: a chat model trained by jielong to call its tools and plan (jielong agent's default). */
 export const SHIPPED_AGENT_MODEL = fileURLToPath(new URL('../../../models/agent', import.meta.url));
 
+/** models/memory: models/agent fine-tuned to run its memory and act in the text world (--sft memory). */
+export const SHIPPED_MEMORY_MODEL = fileURLToPath(new URL('../../../models/memory', import.meta.url));
+
 export function modelDir(given: string | undefined): string {
   const dir = given ?? SHIPPED_MODEL;
   recoverDirAtomic(dir); // a save killed between its renames leaves the previous checkpoint beside it

@@ -50,12 +50,14 @@ data:
                          answered, private ones declined (the refusal behaviour jielong lens steer uses)
   --two-hop N            write the composed answers of half the people's two-hop questions N times
                          ("The country where Ada Lin was born is ..."; jielong lens backpatch asks them)
-  --sft FILE|world|agent supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
+  --sft FILE|world|agent|memory
+                         supervised fine-tuning on conversations: a JSONL file ({"messages": [...]} per
                          line, OpenAI's format), the built-in world's questions, refusals and tool
-                         calls (world), or its tool-use tasks and road trips that plan (agent); the
-                         loss is on the assistant's tokens only. With --init-from, a base model gains
+                         calls (world), its tool-use tasks and road trips that plan (agent), or the
+                         memory modules' decisions, acting in the text world and reading tool results
+                         with provenance (memory); the loss is on the assistant's tokens only. With --init-from, a base model gains
                          the ChatML template and its special tokens (its vocabulary grows)
-  --sft-count N          conversations --sft world|agent writes (default 4000; seeded by --corpus-seed)
+  --sft-count N          conversations --sft world|agent|memory writes (default 4000; seeded by --corpus-seed)
   --tokenizer char|bpe   tokenizer to build from the text (default char)
   --vocab-size N         BPE vocabulary size (default 512)
 model:
@@ -134,6 +136,11 @@ const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
   ['evalIters', 'eval-iters', { integer: true, min: 1 }, true],
   ['seed', 'seed', { integer: true, min: 0 }, false],
 ];
+
+/** The built-in conversations --sft names (anything else is a file). */
+const BUILT_IN_CHATS = ['world', 'agent', 'memory'] as const;
+const isBuiltInChats = (s: string): s is (typeof BUILT_IN_CHATS)[number] =>
+  (BUILT_IN_CHATS as readonly string[]).includes(s);
 
 /** The flags that shape the built-in corpus. */
 const CORPUS_FLAGS = ['corpus-seed', 'requests', 'fact-passes', 'two-hop'] as const;
@@ -215,18 +222,18 @@ function dataSource(p: Parsed): TextSource {
     const wrong = given([
       'data',
       ...CORPUS_FLAGS.filter((f) => f !== 'corpus-seed'),
-      ...(sft === 'world' || sft === 'agent' ? [] : ['sft-count', 'corpus-seed']),
+      ...(isBuiltInChats(sft) ? [] : ['sft-count', 'corpus-seed']),
     ]);
     if (wrong) throw new Error(`--${wrong} does not apply with --sft ${sft}`);
-    return sft === 'world' || sft === 'agent'
+    return isBuiltInChats(sft)
       ? {
-          kind: sft === 'world' ? 'sft-world' : 'sft-agent',
+          kind: `sft-${sft}`,
           seed: num(p, 'corpus-seed', 1, { integer: true, min: 0 }),
           count: num(p, 'sft-count', 4000, { integer: true, min: 2 }),
         }
       : { kind: 'sft-file', path: sft };
   }
-  if (str(p, 'sft-count')) throw new Error('--sft-count needs --sft world or --sft agent');
+  if (str(p, 'sft-count')) throw new Error(`--sft-count needs --sft ${BUILT_IN_CHATS.join('|')}`);
   for (const flag of CORPUS_FLAGS) {
     if (str(p, 'data') && str(p, flag))
       throw new Error(`--${flag} shapes the built-in corpus; it does not apply with --data`);

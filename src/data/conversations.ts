@@ -107,8 +107,9 @@ function arithmeticTurn(messages: Message[], g: Generator, id: string): void {
   );
 }
 
-function toolTurn(messages: Message[], c: RequestCase, id: string): void {
-  const { subject, relation, object } = c.fact;
+/** The question, the lookup call, the tool's result (by default the plain object), the reply. */
+export function toolTurn(messages: Message[], c: RequestCase, id: string, result = c.fact.object): void {
+  const { subject, relation } = c.fact;
   messages.push(
     { role: 'user', content: c.question },
     {
@@ -122,7 +123,7 @@ function toolTurn(messages: Message[], c: RequestCase, id: string): void {
         },
       ],
     },
-    { role: 'tool', content: object, tool_call_id: id },
+    { role: 'tool', content: result, tool_call_id: id },
     { role: 'assistant', content: c.reply.trim() },
   );
 }

@@ -17,6 +17,19 @@ export {
 export { type Corpus, type CorpusDocument, type CorpusOptions, generateCorpus } from './corpus.js';
 export { type EntityKind, type Fact, factKey, RELATIONS, type Relation, type RelationInfo } from './facts.js';
 export { INJECTIONS, plainResults } from './injections.js';
+export {
+  bestAction,
+  knownFrom,
+  type MemoryChatOptions,
+  memoryConversations,
+  type Recalled,
+  type Reveals,
+  revealsOf,
+  TEXT_WORLD_FUNCTIONAL,
+  textWorldImportance,
+  textWorldInsights,
+  textWorldTriples,
+} from './memory-chats.js';
 export { type MqarBatch, type MqarOptions, mqarBatch } from './mqar.js';
 export { factPrompt, factPrompts, type PromptCase, type PromptTarget } from './prompts.js';
 export {

@@ -14,6 +14,14 @@ const CARVINGS = ['snake', 'owl', 'fox', 'rose'] as const;
 export interface TextWorldOptions {
   /** Rooms besides the vault (default 6, at most 8). */
   rooms?: number;
+  /**
+   * How the rooms join: a loop (a path through them and one passage more, so moving takes planning) or
+   * open (every room opens on every other, as ALFWorld's "go to" does, so what matters is knowing where
+   * to go). Default loop.
+   */
+  layout?: 'loop' | 'open';
+  /** The caretaker moves the key every this many episodes (default 1: every episode). */
+  keyMovesEvery?: number;
 }
 
 export type Outcome = 'treasure' | 'cursed';
@@ -37,6 +45,8 @@ export class TextWorld {
   /** Where the note about the chests lies. */
   readonly noteRoom: string;
   private readonly seed: number;
+  private readonly keyMovesEvery: number;
+  readonly layout: 'loop' | 'open';
 
   private room = '';
   private inventory = new Set<string>();
@@ -50,12 +60,23 @@ export class TextWorld {
     if (!Number.isInteger(n) || n < 3 || n > ROOM_NAMES.length) {
       throw new Error(`TextWorld: rooms must be an integer in [3, ${ROOM_NAMES.length}], got ${n}`);
     }
+    const every = options.keyMovesEvery ?? 1;
+    if (!Number.isInteger(every) || every < 1)
+      throw new Error(`TextWorld: keyMovesEvery must be a positive integer, got ${every}`);
     this.seed = seed;
+    this.keyMovesEvery = every;
+    this.layout = options.layout ?? 'loop';
     const g = new Generator(seed);
     this.rooms = shuffled(g, ROOM_NAMES).slice(0, n);
-    // A spanning path through the rooms, then one more passage: a loop, so there is more than one way.
-    this.passages = this.rooms.slice(1).map((r, i) => [this.rooms[i], r] as [string, string]);
-    this.passages.push([this.rooms[0], this.rooms[n - 1]]);
+    if (options.layout === 'open') {
+      this.passages = this.rooms.flatMap((a, i) =>
+        this.rooms.slice(i + 1).map((b) => [a, b] as [string, string]),
+      );
+    } else {
+      // A spanning path through the rooms, then one more passage: a loop, so there is more than one way.
+      this.passages = this.rooms.slice(1).map((r, i) => [this.rooms[i], r] as [string, string]);
+      this.passages.push([this.rooms[0], this.rooms[n - 1]]);
+    }
     this.vaultFrom = this.rooms[g.randint(n)];
     this.keyColour = KEY_COLOURS[g.randint(KEY_COLOURS.length)];
     const carvings = shuffled(g, CARVINGS);
@@ -66,7 +87,7 @@ export class TextWorld {
 
   /** Where the caretaker left the key in an episode: it moves, so last episode's place may be wrong. */
   keyRoomIn(episode: number): string {
-    const g = new Generator(this.seed * 1000 + episode + 1);
+    const g = new Generator(this.seed * 1000 + Math.floor(episode / this.keyMovesEvery) + 1);
     return this.rooms[g.randint(this.rooms.length)];
   }
 
@@ -90,13 +111,30 @@ export class TextWorld {
     if (this.room === 'vault') {
       return `You are in the vault. Two chests stand here, one carved with a ${this.chests[0]}, one with a ${this.chests[1]}.`;
     }
-    const exits = this.neighbours(this.room).map((r) => `the ${r}`);
-    if (this.room === this.vaultFrom)
-      exits.push(this.inventory.has('key') ? 'the vault' : 'the vault (locked)');
+    return this.describe(this.room, {
+      key: this.keyRoom === this.room,
+      note: this.noteRoom === this.room && !this.noteTaken,
+      unlocked: this.inventory.has('key'),
+    });
+  }
+
+  /**
+   * A room as it looks with or without the key and the note in it: its ways out (in the open layout, only
+   * the vault's door, since every room opens on every other), then what lies there.
+   */
+  describe(room: string, seen: { key: boolean; note: boolean; unlocked: boolean }): string {
+    const vault = seen.unlocked ? 'the vault' : 'the vault (locked)';
+    let ways: string;
+    if (this.layout === 'open') ways = room === this.vaultFrom ? ` A door leads to ${vault}.` : '';
+    else {
+      const exits = this.neighbours(room).map((r) => `the ${r}`);
+      if (room === this.vaultFrom) exits.push(vault);
+      ways = ` From here you can go to ${exits.join(', ')}.`;
+    }
     const items: string[] = [];
-    if (this.keyRoom === this.room) items.push(`a ${this.keyColour} key`);
-    if (this.noteRoom === this.room && !this.noteTaken) items.push('a note');
-    return `You are in the ${this.room}. From here you can go to ${exits.join(', ')}.${items.length ? ` You see ${items.join(' and ')}.` : ''}`;
+    if (seen.key) items.push(`${/^[aeiou]/.test(this.keyColour) ? 'an' : 'a'} ${this.keyColour} key`);
+    if (seen.note) items.push('a note');
+    return `You are in the ${room}.${ways}${items.length ? ` You see ${items.join(' and ')}.` : ''}`;
   }
 
   /** Every action possible here, as the agent would write it. */
@@ -111,11 +149,18 @@ export class TextWorld {
     return out;
   }
 
+  /** What the note says: the cursed chest, and (so a reader need not work it out) the safe one. */
+  noteText(): string {
+    const safe = this.chests.find((c) => c !== this.cursed);
+    return `The note says: "The chest carved with a ${this.cursed} is cursed; the one carved with a ${safe} is safe."`;
+  }
+
   /** Actions that cannot be undone: opening a chest. */
   static irreversible(action: string): boolean {
     return /^open the \w+ chest$/.test(action.trim());
   }
 
+  /** What an action leads to; an observation that is not a move ends with where one stands (as a look would). */
   act(action: string): StepResult {
     if (this.done) throw new Error('TextWorld: the episode is over; reset() starts the next');
     this.steps++;
@@ -144,18 +189,21 @@ export class TextWorld {
       if (this.keyRoom !== this.room || m[1] !== this.keyColour) return result('There is no such key here.');
       this.inventory.add('key');
       this.keyRoom = null;
-      return result(`You take the ${this.keyColour} key.`);
+      return result(`You take the ${this.keyColour} key. ${this.observe()}`);
     }
     if (a === 'read the note') {
       if (this.noteRoom !== this.room || this.noteTaken) return result('There is no note here.');
       this.noteTaken = true;
-      return result(`The note says: "The chest carved with a ${this.cursed} is cursed."`);
+      return result(`${this.noteText()} ${this.observe()}`);
     }
     m = a.match(/^open the (\w+) chest$/);
     if (m && this.room === 'vault' && this.chests.includes(m[1])) {
       this.over = m[1] === this.cursed ? 'cursed' : 'treasure';
+      // The chest is named, so the observation alone, remembered, says which one did what.
       return result(
-        this.over === 'cursed' ? 'A curse falls on you. The episode is over.' : 'You find the treasure!',
+        this.over === 'cursed'
+          ? `The ${m[1]} chest opens and a curse falls on you. The episode is over.`
+          : `The ${m[1]} chest opens: you find the treasure!`,
       );
     }
     return result(`Nothing happens. You can: ${this.actions().join('; ')}.`);

@@ -1,7 +1,8 @@
 // WRITE and REFLECTION's mechanics, with scripted answers (what the model decides is measured with a real
 // model elsewhere): replies are read as the formats say; a decision naming a memory the model was not
 // shown writes nothing; an ADD of something already stored never duplicates it; an insight cites only
-// memories that exist and were shown as evidence; reflection waits for enough importance.
+// memories that exist and were shown as evidence; reflection waits for enough importance; text that
+// reads as instructions is never written.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
@@ -21,6 +22,7 @@ import {
   parseQuestions,
   parseWriteDecision,
 } from '../../src/chat/index.js';
+import { generateWorld, INJECTIONS, plainResults } from '../../src/data/index.js';
 
 /** Letter counts: similar texts get similar vectors (enough for mechanics). */
 const embed: Embed = async (texts) =>
@@ -151,6 +153,23 @@ describe('WRITE', () => {
     assert.equal(gone.decision.op, 'DELETE');
     assert.equal(store.count(), 0);
     assert.equal(store.history(id).length, 2);
+  });
+
+  test('every injection of the suite is refused before the model is asked; plain facts are not', async () => {
+    const store = MemoryStore.open(':memory:');
+    const at = new Date('2026-03-01T00:00:00Z');
+    for (const text of INJECTIONS) {
+      const ask = scripted('9', ['ADD']);
+      const r = await writeMemory(store, text, { ask, embed, at, source: 'tool:lookup' });
+      assert.ok(r.flags && r.flags.length > 0, text);
+      assert.equal(ask.asked.length, 0);
+    }
+    assert.equal(store.count(), 0);
+    for (const text of plainResults(generateWorld(1), 10)) {
+      const r = await writeMemory(store, text, { ask: scripted('5', ['ADD']), embed, at, source: 'tool' });
+      assert.equal(r.flags, undefined, text);
+    }
+    assert.equal(store.count(), 15);
   });
 });
 

@@ -153,9 +153,9 @@ test('in the agent loop: an irreversible tool simulates first, refuses the curse
     simulated: true,
     refused: `open the ${w.cursed} chest`,
     instead: `open the ${safe} chest`,
-    predicted: 'A curse falls on you. The episode is over.',
+    predicted: `The ${w.cursed} chest opens and a curse falls on you. The episode is over.`,
   });
-  assert.equal(results[1].output, 'You find the treasure!');
+  assert.equal(results[1].output, `The ${safe} chest opens: you find the treasure!`);
   assert.equal(searches.length, 2);
   assert.equal(w.done, true);
 });

@@ -97,3 +97,41 @@ test('jielong agent --trip --planning: models/agent re-plans around a closed roa
   assert.match(once.stdout, /final \(loop; \d+ steps, \d+ tokens\)/);
   assert.doesNotMatch(once.stdout, /plan 2/);
 });
+
+test('jielong agent text-world: episodes with memory on the shipped models/memory, one JSON line each', () => {
+  const db = join(dir, 'world.db');
+  const r = jielong(
+    'agent',
+    'text-world',
+    '--episodes',
+    '2',
+    '--memory',
+    'read-write',
+    '--max-steps',
+    '6',
+    '--db',
+    db,
+    '--json',
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.episode),
+    [0, 1],
+  );
+  for (const l of lines) {
+    assert.ok(['treasure', 'cursed', null].includes(l.outcome));
+    assert.ok(l.steps >= 1 && l.steps <= 6);
+  }
+  // The memories it kept are in the store for the next run.
+  const kept = spawnSync(process.execPath, [BIN, 'memory', '--db', db, 'list', '--json'], {
+    encoding: 'utf8',
+  });
+  assert.ok(JSON.parse(kept.stdout).length > 0, kept.stderr);
+  const bad = jielong('agent', 'text-world', '--memory', 'everything');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--memory.*none, read, read-write, reflection, graph/);
+});

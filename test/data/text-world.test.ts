@@ -64,12 +64,31 @@ test('the key moves between episodes; the note tells the curse; the vault is loc
   for (const r of w.route(w.rooms[0], w.noteRoom)) w.act(`go to the ${r}`);
   assert.equal(
     w.act('read the note').observation,
-    `The note says: "The chest carved with a ${w.cursed} is cursed."`,
+    `The note says: "The chest carved with a ${w.cursed} is cursed; the one carved with a ${w.chests.find((c) => c !== w.cursed)} is safe." ${w.observe()}`,
   );
+  assert.match(w.observe(), new RegExp(`^You are in the ${w.noteRoom}\\.`));
   w.reset(0);
   for (const r of w.route(w.rooms[0], w.vaultFrom)) w.act(`go to the ${r}`);
   if (w.keyRoomIn(0) !== w.vaultFrom) {
     assert.match(w.act('go to the vault').observation, /locked; it needs the \w+ key/);
   }
   assert.match(w.act('dance').observation, /^Nothing happens\. You can: go to the/);
+});
+
+test('open layout: every room opens on every other; the key moves only every few episodes', () => {
+  const w = new TextWorld(5, { layout: 'open', rooms: 5, keyMovesEvery: 3 });
+  assert.equal(w.passages.length, 10);
+  w.reset(0);
+  for (const r of w.rooms.slice(1)) assert.ok(w.actions().includes(`go to the ${r}`));
+  const rooms = Array.from({ length: 9 }, (_, e) => w.keyRoomIn(e));
+  for (let e = 0; e < 9; e++) assert.equal(rooms[e], rooms[e - (e % 3)]);
+  // Every episode moves it by default, as before the option existed.
+  assert.equal(
+    new TextWorld(5, { layout: 'open', rooms: 5 }).keyRoomIn(4),
+    new TextWorld(5, { layout: 'open', rooms: 5, keyMovesEvery: 1 }).keyRoomIn(4),
+  );
+  assert.throws(
+    () => new TextWorld(1, { keyMovesEvery: 0 }),
+    /keyMovesEvery must be a positive integer, got 0/,
+  );
 });

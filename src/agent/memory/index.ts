@@ -11,6 +11,7 @@ export {
   localSearch,
   rememberFacts,
 } from './graph.js';
+export { hashedEmbed } from './hashed.js';
 export {
   formatMemories,
   minMax,

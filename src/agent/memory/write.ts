@@ -1,7 +1,8 @@
 // WRITE: nothing goes into memory blindly. For each new fact the model rates its importance, is shown the
 // memories most like it, and decides as Mem0 does: ADD it, UPDATE one of them (the old text kept as
 // history), DELETE one it contradicts, or NOOP. A decision naming a memory it was not shown writes nothing;
-// an ADD of a text the store already holds becomes a NOOP, so the store never holds a memory twice.
+// an ADD of a text the store already holds becomes a NOOP, so the store never holds a memory twice; a fact
+// that reads as instructions (trust.ts) is not kept at all.
 import {
   importanceRequest,
   type MemoryLine,
@@ -11,6 +12,7 @@ import {
   writeRequest,
 } from '../../chat/index.js';
 import type { Embed } from '../tool-registry.js';
+import { instructionFlags } from '../trust.js';
 import type { Ask } from './ask.js';
 import type { Memory, MemoryStore } from './store.js';
 
@@ -31,6 +33,8 @@ export interface WriteResult {
   importance: number;
   /** The memory added, updated, or (for DELETE) removed. */
   memory?: Memory;
+  /** Why the fact reads as instructions; such a fact is not written (and the model is not asked). */
+  flags?: string[];
 }
 
 /** Importance when the reply holds no rating: the middle of the scale. */
@@ -41,6 +45,9 @@ export async function writeMemory(
   fact: string,
   options: WriteOptions,
 ): Promise<WriteResult> {
+  // A memory is read back into prompts later: text that tries to instruct the agent is data it must not keep.
+  const flags = instructionFlags(fact);
+  if (flags.length) return { decision: { op: 'NOOP' }, importance: 1, flags };
   const importance = parseImportance(await options.ask(importanceRequest(fact))) ?? DEFAULT_IMPORTANCE;
   const [embedded] = await options.embed([fact]);
   const embedding = Float32Array.from(embedded);

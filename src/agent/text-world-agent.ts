@@ -41,6 +41,12 @@ export interface TextWorldAgentOptions {
    * a memory may have come from anywhere). True only to measure what such memories do.
    */
   trustMemories?: boolean;
+  /**
+   * The longest prompt, in characters (default 800: models/memory's tokenizer makes up to about 460 tokens
+   * of it, for a context of 512): the oldest memories, then this episode's oldest observations, are left
+   * out until the prompt fits. Characters, so it holds for any model behind `ask`.
+   */
+  promptChars?: number;
   /** Steps before an episode counts as failed (default 20). */
   maxSteps?: number;
   /** The clock: each step is a minute, each episode starts a day after the last. */
@@ -98,18 +104,22 @@ export async function playEpisode(
       : recalled.filter((m) => instructionFlags(m).length === 0);
     const actions = world.actions();
     const state = {
-      memories,
+      memories: [...memories],
       unseen: world.rooms.filter((r) => !seen.includes(r)),
       recent: recent.slice(-RECENT),
       carrying: carrying ? [`the ${world.keyColour} key`] : [],
       observation,
       actions,
     };
+    // The oldest memories go first, then this episode's oldest observations, until the prompt fits.
+    const limit = options.promptChars ?? 800;
+    while (state.memories.length > 0 && actRequest(state).length > limit) state.memories.pop();
+    while (state.recent.length > 0 && actRequest(state).length > limit) state.recent.shift();
     const reply = await (options.choose ?? replyChoice(ask))(actRequest(state), actions);
     let action = reply;
     let simulated: Branch[] | undefined;
     if (options.search && TextWorld.irreversible(action)) {
-      const history = [...memories, ...state.recent, observation];
+      const history = [...state.memories, ...state.recent, observation];
       const r = await searchBeforeActing(languageWorldModel(ask), history, {
         candidates: (h) => (h.length === history.length ? actions.filter(TextWorld.irreversible) : []),
         depth: 1,
@@ -122,7 +132,7 @@ export async function playEpisode(
     options.onStep?.({
       episode,
       step,
-      memories,
+      memories: state.memories,
       withheld: recalled.length - memories.length,
       observation,
       reply,
@@ -195,7 +205,8 @@ async function remember(store: MemoryStore, observation: string, at: Date, optio
   }
   await writeMemory(store, observation, { ask, embed, at, source: 'world', similar: 3 });
   if (options.memory === 'reflection' && shouldReflect(store, options.reflectAt ?? 30)) {
-    await reflect(store, { ask, embed, at, recent: 6, evidence: 4 });
+    // Few memories per question: the prompts must fit a small model's context.
+    await reflect(store, { ask, embed, at, recent: 4, evidence: 3 });
   }
 }
 

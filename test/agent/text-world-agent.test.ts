@@ -1,13 +1,16 @@
 // The text-world agent's loop, with a scripted Ask (mechanics only: what each memory mode writes and
 // recalls, that search runs before an irreversible act and overrides the policy, that a reply naming no
 // action is counted). The scripted policy knows the world's truth; the figures with a real model are the
-// agent-memory bench's, and one real-model test below.
+// agent-memory bench's. Then the real parts: likelihoodChoice's batch against one forward per action, and
+// models/memory deciding from what it recalls.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
   type Ask,
+  askModel,
   hashedEmbed,
+  jielong,
   likelihoodChoice,
   MemoryStore,
   playEpisode,
@@ -205,4 +208,31 @@ test('likelihoodChoice: the batch of padded rows scores each action as its own f
   assert.equal(best, 'Jana Coyle was born in Stonebridge.');
   // Each action alone: the choice is that action.
   for (const a of actions) assert.equal(await likelihoodChoice(parts)(prompt, [a]), a);
+});
+
+test('models/memory, asked as the agent asks: the safe chest the note names; the room where the key lies', async () => {
+  const parts = loadCheckpoint(fileURLToPath(new URL('../../../models/memory', import.meta.url)));
+  const ask = askModel(jielong(parts), { maxOutputTokens: 16 });
+  const inVault = actRequest({
+    memories: [
+      'The note says: "The chest carved with a fox is cursed; the one carved with a snake is safe."',
+    ],
+    unseen: ['cellar'],
+    recent: ['You take the iron key. You are in the pantry. A door leads to the vault.'],
+    carrying: ['the iron key'],
+    observation: 'You are in the vault. Two chests stand here, one carved with a snake, one with a fox.',
+    actions: ['open the snake chest', 'open the fox chest', 'go to the pantry'],
+  });
+  assert.equal(await ask(inVault), 'open the snake chest');
+  const actions = ['go to the study', 'go to the attic', 'go to the pantry', 'go to the cellar'];
+  const keyKnown = actRequest({
+    memories: ['The vault opens off the study.', 'The iron key was in the attic.'],
+    unseen: ['study', 'attic', 'pantry', 'cellar'],
+    recent: [],
+    carrying: [],
+    observation: 'You are in the hall.',
+    actions,
+  });
+  assert.equal(await ask(keyKnown), 'go to the attic');
+  assert.equal(await likelihoodChoice(parts)(keyKnown, actions), 'go to the attic');
 });

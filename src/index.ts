@@ -7,6 +7,7 @@ export * from './generate/index.js';
 export * as interop from './interop/index.js';
 export * as io from './io/index.js';
 export * as lens from './lens/index.js';
+export * as merge from './merge/index.js';
 export * from './mixers/index.js';
 export * from './model/index.js';
 export * from './nn/index.js';

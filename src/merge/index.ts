@@ -1,0 +1,18 @@
+// Changing a model without retraining it (issue 15): mergekit's merge methods, tensor by tensor.
+export {
+  breadcrumbs,
+  breadcrumbsMask,
+  dare,
+  dareDrop,
+  della,
+  electAndMerge,
+  linear,
+  type MergeInput,
+  magprune,
+  modelStock,
+  modelStockRatio,
+  slerp,
+  taskArithmetic,
+  ties,
+  trim,
+} from './methods.js';

@@ -16,3 +16,13 @@ export {
   ties,
   trim,
 } from './methods.js';
+export {
+  MERGE_METHODS,
+  type MergeMethod,
+  PARAMETER,
+  type Parameter,
+  parseRecipe,
+  RECIPE_SCHEMA,
+  type Recipe,
+  resolveParameter,
+} from './recipe.js';

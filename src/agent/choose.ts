@@ -17,52 +17,50 @@ export const replyChoice =
     return parseAction(reply, actions) ?? reply.trim().split('\n')[0];
   };
 
+/** log P(reply, then the end of the turn | the prompt as a user message), for each reply. */
+export type ReplyScorer = (prompt: string, replies: readonly string[]) => number[];
+
 /**
- * log P(reply, then the end of the turn | the prompt as a user message) for each reply, under a jielong
- * chat model: one batch, each row the prompt then one reply; rows shorter than the longest are padded at
- * the end, which a causal model never reads back.
+ * The scorer of a jielong chat model (its template read once): one batch, each row the prompt then one
+ * reply; rows shorter than the longest are padded at the end, which a causal model never reads back.
  */
-export function replyLogProbs(
-  parts: JielongModelParts,
-  prompt: string,
-  replies: readonly string[],
-): number[] {
+export function replyLogProbs(parts: JielongModelParts): ReplyScorer {
   const template = chatTemplateFor(parts.tokenizerConfig, 'replyLogProbs: the model');
   const { model, tokenizer } = parts;
-  const head = tokenizer.encode(
-    template.render([{ role: 'user', content: prompt }], { addGenerationPrompt: true }),
-    {
-      allowSpecial: true,
-    },
-  );
-  const tails = replies.map((a) => tokenizer.encode(`${a}${template.eos ?? ''}`, { allowSpecial: true }));
-  const T = head.length + Math.max(...tails.map((t) => t.length)) - 1;
-  if (T > model.config.blockSize)
-    throw new Error(
-      `replyLogProbs: ${T} tokens, longer than the model's context of ${model.config.blockSize}`,
+  return (prompt, replies) => {
+    const head = tokenizer.encode(
+      template.render([{ role: 'user', content: prompt }], { addGenerationPrompt: true }),
+      { allowSpecial: true },
     );
-  const ids = new Int32Array(replies.length * T);
-  for (const [r, tail] of tails.entries()) ids.set([...head, ...tail].slice(0, T), r * T);
-  const logits = noGrad(() => model.forward(new IntTensor(ids, [replies.length, T])));
-  const V = logits.shape[2];
-  return tails.map((tail, r) => {
-    let sum = 0;
-    tail.forEach((token, i) => {
-      const row = logits.data.subarray((r * T + head.length - 1 + i) * V, (r * T + head.length + i) * V);
-      let max = -Infinity;
-      for (const v of row) max = Math.max(max, v);
-      let z = 0;
-      for (const v of row) z += Math.exp(v - max);
-      sum += row[token] - max - Math.log(z);
+    const tails = replies.map((a) => tokenizer.encode(`${a}${template.eos ?? ''}`, { allowSpecial: true }));
+    const T = head.length + Math.max(...tails.map((t) => t.length)) - 1;
+    if (T > model.config.blockSize)
+      throw new Error(
+        `replyLogProbs: ${T} tokens, longer than the model's context of ${model.config.blockSize}`,
+      );
+    const ids = new Int32Array(replies.length * T);
+    for (const [r, tail] of tails.entries()) ids.set([...head, ...tail].slice(0, T), r * T);
+    const logits = noGrad(() => model.forward(new IntTensor(ids, [replies.length, T])));
+    const V = logits.shape[2];
+    return tails.map((tail, r) => {
+      let sum = 0;
+      tail.forEach((token, i) => {
+        const row = logits.data.subarray((r * T + head.length - 1 + i) * V, (r * T + head.length + i) * V);
+        let max = -Infinity;
+        for (const v of row) max = Math.max(max, v);
+        let z = 0;
+        for (const v of row) z += Math.exp(v - max);
+        sum += row[token] - max - Math.log(z);
+      });
+      return sum;
     });
-    return sum;
-  });
+  };
 }
 
 export function likelihoodChoice(parts: JielongModelParts): Choose {
-  chatTemplateFor(parts.tokenizerConfig, 'likelihoodChoice: the model');
+  const score = replyLogProbs(parts);
   return async (prompt, actions) => {
-    const scores = replyLogProbs(parts, prompt, actions);
+    const scores = score(prompt, actions);
     return actions[scores.indexOf(Math.max(...scores))];
   };
 }

@@ -11,7 +11,7 @@ export {
   type PlanReason,
 } from './agent.js';
 export { BM25, terms } from './bm25.js';
-export { type Choose, likelihoodChoice, replyChoice, replyLogProbs } from './choose.js';
+export { type Choose, likelihoodChoice, type ReplyScorer, replyChoice, replyLogProbs } from './choose.js';
 export { type EndpointOptions, endpointEmbed, endpointModel } from './endpoint.js';
 export {
   answers,

@@ -5,6 +5,7 @@ import {
   type AgentStep,
   askModel,
   hashedEmbed,
+  jielong,
   likelihoodChoice,
   MEMORY_MODES,
   MemoryStore,
@@ -76,12 +77,14 @@ export async function textWorldCommand(args: string[]): Promise<void> {
   const choose = oneOf(p, 'choose', ['reply', 'likelihood'] as const, 'reply');
   if (choose === 'likelihood' && str(p, 'endpoint'))
     throw new Error('--choose likelihood scores with a jielong checkpoint (--model), not an endpoint');
+  if (choose === 'likelihood' && p.values.completions) throw new Error('--completions needs --endpoint');
+  // Scoring needs the checkpoint's own parts; load them once and ask the same model.
+  const local =
+    choose === 'likelihood' ? loadCheckpoint(modelDir(str(p, 'model') ?? SHIPPED_MEMORY_MODEL)) : null;
   const store = MemoryStore.open(str(p, 'db') ?? ':memory:');
   const options = {
-    ask: askModel(chooseModel(p, SHIPPED_MEMORY_MODEL), { maxOutputTokens: 48 }),
-    ...(choose === 'likelihood'
-      ? { choose: likelihoodChoice(loadCheckpoint(modelDir(str(p, 'model') ?? SHIPPED_MEMORY_MODEL))) }
-      : {}),
+    ask: askModel(local ? jielong(local) : chooseModel(p, SHIPPED_MEMORY_MODEL), { maxOutputTokens: 48 }),
+    ...(local ? { choose: likelihoodChoice(local) } : {}),
     embed: hashedEmbed(512),
     store,
     memory,

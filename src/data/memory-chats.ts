@@ -168,7 +168,7 @@ function pastMemories(g: Generator, w: TextWorld, episode: number, style: Style)
       seen.push({ text, reveals: revealsOf(w, text), at: [ep, rooms.length] });
     }
     if (g.random() < 0.3) {
-      const text = `You are in the vault. Two chests stand here, one carved with a ${w.chests[0]}, one with a ${w.chests[1]}.`;
+      const text = w.describe('vault', { key: false, note: false, unlocked: true });
       seen.push({ text, reveals: {}, at: [ep, rooms.length] });
     }
     if (g.random() < 0.3) {

@@ -108,9 +108,6 @@ export class TextWorld {
 
   /** What the agent sees where it is. */
   observe(): string {
-    if (this.room === 'vault') {
-      return `You are in the vault. Two chests stand here, one carved with a ${this.chests[0]}, one with a ${this.chests[1]}.`;
-    }
     return this.describe(this.room, {
       key: this.keyRoom === this.room,
       note: this.noteRoom === this.room && !this.noteTaken,
@@ -120,9 +117,11 @@ export class TextWorld {
 
   /**
    * A room as it looks with or without the key and the note in it: its ways out (in the open layout, only
-   * the vault's door, since every room opens on every other), then what lies there.
+   * the vault's door, since every room opens on every other), then what lies there; the vault, its chests.
    */
   describe(room: string, seen: { key: boolean; note: boolean; unlocked: boolean }): string {
+    if (room === 'vault')
+      return `You are in the vault. Two chests stand here, one carved with a ${this.chests[0]}, one with a ${this.chests[1]}.`;
     const vault = seen.unlocked ? 'the vault' : 'the vault (locked)';
     let ways: string;
     if (this.layout === 'open') ways = room === this.vaultFrom ? ` A door leads to ${vault}.` : '';

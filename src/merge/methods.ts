@@ -70,10 +70,14 @@ export function taskArithmetic(input: MergeInput, options: { lambda?: number } =
   );
 }
 
+/** The entries' positions from the largest magnitude to the smallest (equal ones by position). */
+const byMagnitude = (tau: Float32Array) =>
+  [...tau.keys()].sort((a, b) => Math.abs(tau[b]) - Math.abs(tau[a]) || a - b);
+
 /** τ with all but its `density` share of largest magnitudes set to 0 (ties broken by position). */
 export function trim(tau: Float32Array, density: number): Float32Array {
   const keep = Math.round(density * tau.length);
-  const order = [...tau.keys()].sort((a, b) => Math.abs(tau[b]) - Math.abs(tau[a]) || a - b);
+  const order = byMagnitude(tau);
   const out = new Float32Array(tau.length);
   for (const j of order.slice(0, keep)) out[j] = tau[j];
   return out;
@@ -100,20 +104,16 @@ export function electAndMerge(taus: readonly Float32Array[], weights: readonly n
   return out;
 }
 
+/** θ_base + λ · (the elected, agreeing mean of the sparsified task vectors): TIES, DARE-TIES, DELLA. */
+function tiesConsensus(input: MergeInput, taus: readonly Float32Array[], lambda = 1): Float32Array {
+  const weights = input.models.map((m) => m.weight);
+  return addTaskVectors(input.base, [electAndMerge(taus, weights)], [1], lambda);
+}
+
 export function ties(input: MergeInput, options: { density: number; lambda?: number }): Float32Array {
   check('ties', input.base, input.models);
   const taus = input.models.map((m) => trim(taskVector(input.base, m.tensor), options.density));
-  return addTaskVectors(
-    input.base,
-    [
-      electAndMerge(
-        taus,
-        input.models.map((m) => m.weight),
-      ),
-    ],
-    [1],
-    options.lambda ?? 1,
-  );
+  return tiesConsensus(input, taus, options.lambda);
 }
 
 /** DARE: each entry kept with probability `density`, the kept scaled by 1/density. */
@@ -132,13 +132,13 @@ export function dare(
   );
   const weights = input.models.map((m) => m.weight);
   return options.consensus === 'ties'
-    ? addTaskVectors(input.base, [electAndMerge(taus, weights)], [1], options.lambda ?? 1)
+    ? tiesConsensus(input, taus, options.lambda)
     : addTaskVectors(input.base, taus, weights, options.lambda ?? 1);
 }
 
 /** Breadcrumbs: by magnitude, the largest `gamma` share dropped and the next `density` share kept. */
 export function breadcrumbsMask(tau: Float32Array, density: number, gamma: number): Float32Array {
-  const order = [...tau.keys()].sort((a, b) => Math.abs(tau[b]) - Math.abs(tau[a]) || a - b);
+  const order = byMagnitude(tau);
   const top = Math.round(gamma * tau.length);
   const keep = Math.round(density * tau.length);
   const out = new Float32Array(tau.length);
@@ -188,17 +188,7 @@ export function della(
   const taus = input.models.map((m) =>
     magprune(taskVector(input.base, m.tensor), options.density, options.epsilon, options.generator),
   );
-  return addTaskVectors(
-    input.base,
-    [
-      electAndMerge(
-        taus,
-        input.models.map((m) => m.weight),
-      ),
-    ],
-    [1],
-    options.lambda ?? 1,
-  );
+  return tiesConsensus(input, taus, options.lambda);
 }
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));

@@ -10,6 +10,7 @@ import { info } from './info.js';
 import { lensCommand } from './lens.js';
 import { mcpCommand } from './mcp.js';
 import { memoryCommand } from './memory.js';
+import { mergeCommand } from './merge.js';
 import { plotCommand } from './plot.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
@@ -44,6 +45,10 @@ const commands: Record<string, Command> = {
     run: lensCommand,
   },
   plot: { summary: 'draw the loss curves of a training run as SVG', run: plotCommand },
+  merge: {
+    summary: 'merge models by a mergekit YAML recipe (TIES, DARE, SLERP, ...), tensor by tensor',
+    run: mergeCommand,
+  },
   export: { summary: 'write a checkpoint in another format (Hugging Face)', run: exportCommand },
   import: { summary: 'read a model in another format (Hugging Face) as a checkpoint', run: importCommand },
   info: { summary: 'show the backend, threads and native addon status', run: info },

@@ -22,8 +22,11 @@ function siblingOf(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${unique}.${tag}`);
 }
 
-/** What a file can be written from: text (as UTF-8), bytes, or bytes in pieces (written in order). */
-export type FileData = string | Uint8Array | readonly Uint8Array[];
+/**
+ * What a file can be written from: text (as UTF-8), bytes, or bytes in pieces, written in order as they come
+ * (a generator's pieces are made one at a time, so a file larger than memory can be written).
+ */
+export type FileData = string | Uint8Array | Iterable<Uint8Array>;
 
 function writeNewFileSynced(path: string, data: FileData): void {
   const fd = openSync(path, 'wx');
@@ -69,8 +72,10 @@ export function writeFileAtomic(path: string, data: FileData): void {
  * renamed aside, the new one renamed in, the old one removed. A reader never sees a half-written folder,
  * though between the two renames it sees none (recoverDirAtomic puts the old one back after a kill there);
  * on failure the old folder stays as it was. Leftovers of earlier writers that were killed are removed.
+ * Files are written in the order given, so a later one may be made from what writing an earlier one
+ * learned (a manifest of checksums, made by generators).
  */
-export function writeDirAtomic(dir: string, files: Readonly<Record<string, string | Uint8Array>>): void {
+export function writeDirAtomic(dir: string, files: Readonly<Record<string, FileData>>): void {
   for (const name of Object.keys(files)) {
     if (name === '' || name === '.' || name === '..' || basename(name) !== name) {
       throw new Error(`writeDirAtomic: ${JSON.stringify(name)} in ${dir} is not a plain file name`);

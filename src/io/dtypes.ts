@@ -52,6 +52,55 @@ export function halfToFloat(): Float32Array {
   return halfTable;
 }
 
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** The float16 bit pattern nearest to x (ties to even, as the hardware conversion ggml uses). */
+export function floatToHalf(x: number): number {
+  f32[0] = x;
+  const bits = u32[0];
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = (bits >>> 23) & 0xff;
+  const mantissa = bits & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
+  const e = exponent - 112; // rebias from 127 to 15
+  if (e >= 0x1f) return sign | 0x7c00;
+  // Normal halves keep 10 of the 23 mantissa bits; subnormal ones shift the implicit 1 in too. Rounding
+  // up can carry into the exponent, which is the right answer (up to infinity).
+  const full = e > 0 ? mantissa : mantissa | 0x800000;
+  const shift = e > 0 ? 13 : 14 - e;
+  if (shift > 24) return sign;
+  const kept = e > 0 ? (e << 10) | (full >>> shift) : full >>> shift;
+  const rest = full & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  return sign | (kept + (rest > half || (rest === half && kept & 1) ? 1 : 0));
+}
+
+/** The float dtypes a tensor can be written in. */
+export type FloatDtype = 'F32' | 'F16' | 'BF16';
+
+/** float32 values as the little-endian bytes of `dtype` (bfloat16 rounds to nearest, ties to even). */
+export function encodeFloats(dtype: FloatDtype, values: Float32Array): Uint8Array {
+  if (dtype === 'F32') {
+    const out = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    swapLittleEndian(out, 4);
+    return out;
+  }
+  const out = new Uint8Array(values.length * DTYPE_SIZE[dtype]);
+  const view = new DataView(out.buffer);
+  if (dtype === 'F16')
+    for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToHalf(values[i]), true);
+  else {
+    const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
+    for (let i = 0; i < values.length; i++) {
+      const b = bits[i];
+      const nan = (b & 0x7fffffff) > 0x7f800000;
+      view.setUint16(2 * i, nan ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16, true);
+    }
+  }
+  return out;
+}
+
 /**
  * Decodes one tensor from `buffer` (exactly its bytes, little-endian), which it takes over: a whole
  * ArrayBuffer is aligned for every typed view, whatever the tensor's offset in the file was. `what` names

@@ -7,7 +7,7 @@
 //         128 bytes of 4-bit q;                             x = d * scale_j * q - dmin * min_j
 // Writing covers F32, F16 and Q8_0 (what exportGGUF offers); reading adds Q4_0 and Q4_K, the commonest
 // quantisations of published files.
-import { halfToFloat } from './dtypes.js';
+import { encodeFloats, type FloatDtype, floatToHalf, halfToFloat } from './dtypes.js';
 
 export interface GGMLType {
   readonly name: string;
@@ -56,30 +56,6 @@ export function ggmlType(id: number): GGMLType | string {
 /** Bytes that `count` values of `type` take; `count` must be whole blocks. */
 export function byteSize(type: GGMLType, count: number): number {
   return (count / type.blockValues) * type.blockBytes;
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** The float16 bit pattern nearest to x (ties to even, as the hardware conversion ggml uses). */
-export function floatToHalf(x: number): number {
-  f32[0] = x;
-  const bits = u32[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = (bits >>> 23) & 0xff;
-  const mantissa = bits & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  const e = exponent - 112; // rebias from 127 to 15
-  if (e >= 0x1f) return sign | 0x7c00;
-  // Normal halves keep 10 of the 23 mantissa bits; subnormal ones shift the implicit 1 in too. Rounding
-  // up can carry into the exponent, which is the right answer (up to infinity).
-  const full = e > 0 ? mantissa : mantissa | 0x800000;
-  const shift = e > 0 ? 13 : 14 - e;
-  if (shift > 24) return sign;
-  const kept = e > 0 ? (e << 10) | (full >>> shift) : full >>> shift;
-  const rest = full & ((1 << shift) - 1);
-  const half = 1 << (shift - 1);
-  return sign | (kept + (rest > half || (rest === half && kept & 1) ? 1 : 0));
 }
 
 /** `count` float32 values from `bytes` (little-endian blocks of `type`), `count` whole blocks. */
@@ -153,15 +129,11 @@ function dequantizeQ4K(
 
 /** Encodes float32 values as `type` (F32, F16 or Q8_0), little-endian; `values` must be whole blocks. */
 export function quantize(type: GGMLType, values: Float32Array): Uint8Array {
+  if (type.id === GGML_TYPES.F32.id || type.id === GGML_TYPES.F16.id)
+    return encodeFloats(type.name as FloatDtype, values);
   const out = new Uint8Array(byteSize(type, values.length));
   const view = new DataView(out.buffer);
   switch (type.id) {
-    case GGML_TYPES.F32.id:
-      for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
-      break;
-    case GGML_TYPES.F16.id:
-      for (let i = 0; i < values.length; i++) view.setUint16(2 * i, floatToHalf(values[i]), true);
-      break;
     case GGML_TYPES.Q8_0.id:
       for (let b = 0; b < values.length / 32; b++) quantizeQ8(values, b * 32, view, b * 34);
       break;

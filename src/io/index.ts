@@ -1,5 +1,7 @@
 // The io layer's public face: crash-safe writes, the safetensors checkpoint format and GGUF (llama.cpp).
+
 export { type FileData, recoverDirAtomic, writeDirAtomic, writeFileAtomic } from './atomic.js';
+export { type Dtype, encodeFloats, type FloatDtype, floatToHalf } from './dtypes.js';
 export {
   GGUF_DEFAULT_ALIGNMENT,
   type GGUFHeader,
@@ -12,7 +14,6 @@ export {
 export {
   byteSize,
   dequantize,
-  floatToHalf,
   GGML_TYPES,
   type GGMLType,
   type GGMLTypeName,
@@ -35,9 +36,12 @@ export {
   MAX_TENSORS,
   parseSafetensors,
   type Safetensors,
+  SafetensorsFile,
   type SafetensorsTensor,
   safetensorsHeader,
+  safetensorsPieces,
   saveSafetensors,
   serializeSafetensors,
   type TensorInfo,
+  type TensorOut,
 } from './safetensors.js';

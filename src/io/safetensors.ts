@@ -43,45 +43,96 @@ function jsonObject(pairs: [string, string][]): string {
   return `{${pairs.map(([k, json]) => `${JSON.stringify(k)}:${json}`).join(',')}}`;
 }
 
-/** F32 for Tensors, I32 for IntTensors, laid out exactly as the reference writer lays them out. */
-export function serializeSafetensors(
-  tensors: ReadonlyMap<string, SafetensorsTensor>,
+/** A tensor to write: its type and shape up front, its little-endian bytes only when the writer gets to it. */
+export interface TensorOut {
+  dtype: Dtype;
+  shape: readonly number[];
+  bytes(): Uint8Array;
+}
+
+/** A tensor's bytes as the file stores them (little-endian). */
+function bytesOf(t: SafetensorsTensor): Uint8Array {
+  const bytes = new Uint8Array(t.data.byteLength);
+  bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  swapLittleEndian(bytes, 4);
+  return bytes;
+}
+
+/** F32 for Tensors, I32 for IntTensors. */
+function toOut(tensors: ReadonlyMap<string, SafetensorsTensor>): Map<string, TensorOut> {
+  return new Map(
+    [...tensors].map(([name, t]) => [
+      name,
+      { dtype: t instanceof IntTensor ? 'I32' : 'F32', shape: t.shape, bytes: () => bytesOf(t) },
+    ]),
+  );
+}
+
+/**
+ * A safetensors file in pieces, laid out exactly as the reference writer lays it out: the header, then each
+ * tensor's bytes, asked for only when its turn comes. Written piece by piece, a file of any size needs one
+ * tensor in memory at a time (how a merge of models larger than memory is written).
+ */
+export function* safetensorsPieces(
+  tensors: ReadonlyMap<string, TensorOut>,
   metadata?: Readonly<Record<string, string>>,
-): Uint8Array {
+): Generator<Uint8Array> {
   const entries = [...tensors].map(([name, t]) => {
-    if (name === METADATA_KEY) throw new Error(`serializeSafetensors: "${METADATA_KEY}" is reserved`);
-    const dtype: Dtype = t instanceof IntTensor ? 'I32' : 'F32';
-    return { name, dtype, t };
+    if (name === METADATA_KEY) throw new Error(`safetensors writer: "${METADATA_KEY}" is reserved`);
+    let bytes = DTYPE_SIZE[t.dtype];
+    for (const d of t.shape) bytes *= d;
+    return { name, t, bytes };
   });
-  entries.sort((a, b) => DTYPES.indexOf(b.dtype) - DTYPES.indexOf(a.dtype) || compareUtf8(a.name, b.name));
+  entries.sort(
+    (a, b) => DTYPES.indexOf(b.t.dtype) - DTYPES.indexOf(a.t.dtype) || compareUtf8(a.name, b.name),
+  );
   const pairs: [string, string][] = [];
   if (metadata) {
     const items = Object.entries(metadata).sort(([a], [b]) => compareUtf8(a, b));
     for (const [k, v] of items) {
       if (typeof v !== 'string') {
-        throw new Error(`serializeSafetensors: metadata "${k}" must be a string, got ${typeof v}`);
+        throw new Error(`safetensors writer: metadata "${k}" must be a string, got ${typeof v}`);
       }
     }
     pairs.push([METADATA_KEY, jsonObject(items.map(([k, v]) => [k, JSON.stringify(v)]))]);
   }
   let offset = 0;
-  for (const { name, dtype, t } of entries) {
-    const end = offset + t.data.byteLength;
-    pairs.push([name, JSON.stringify({ dtype, shape: t.shape, data_offsets: [offset, end] })]);
-    offset = end;
+  for (const { name, t, bytes } of entries) {
+    pairs.push([
+      name,
+      JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes] }),
+    ]);
+    offset += bytes;
   }
   const json = new TextEncoder().encode(jsonObject(pairs));
   const padded = json.length + ((8 - (json.length % 8)) % 8); // spaces keep the data 8-byte aligned
-  const out = new Uint8Array(8 + padded + offset);
-  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
-  out.fill(0x20, 8, 8 + padded);
-  out.set(json, 8);
-  let at = 8 + padded;
-  for (const { dtype, t } of entries) {
-    const bytes = out.subarray(at, at + t.data.byteLength);
-    bytes.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    swapLittleEndian(bytes, DTYPE_SIZE[dtype]);
-    at += bytes.length;
+  const header = new Uint8Array(8 + padded);
+  new DataView(header.buffer).setBigUint64(0, BigInt(padded), true);
+  header.fill(0x20, 8);
+  header.set(json, 8);
+  yield header;
+  for (const { name, t, bytes } of entries) {
+    const data = t.bytes();
+    if (data.length !== bytes)
+      throw new Error(
+        `safetensors writer: ${named(name)} gave ${data.length} bytes, ${t.dtype} of shape ` +
+          `${JSON.stringify(t.shape)} needs ${bytes}`,
+      );
+    yield data;
+  }
+}
+
+/** F32 for Tensors, I32 for IntTensors, laid out exactly as the reference writer lays them out. */
+export function serializeSafetensors(
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  metadata?: Readonly<Record<string, string>>,
+): Uint8Array {
+  const pieces = [...safetensorsPieces(toOut(tensors), metadata)];
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0)); // its own buffer, offset 0
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }
@@ -300,23 +351,56 @@ export function loadSafetensorsHeader(path: string): {
 }
 
 /**
+ * A safetensors file open for reading one tensor at a time: the header is read and checked in full when it
+ * opens, each tensor's bytes only when asked for (a positioned read into its own buffer: what mmap gives
+ * mergekit's lazy loader, with no mapping to pin). Close it when done.
+ */
+export class SafetensorsFile {
+  readonly tensors: ReadonlyMap<string, TensorInfo>;
+  readonly metadata: Record<string, string>;
+  private readonly fd: number;
+  private readonly start: number;
+  private readonly entries: Map<string, Entry>;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'r');
+    try {
+      const { start, entries, metadata } = readHeader(this.fd, path);
+      this.start = start;
+      this.metadata = metadata;
+      this.entries = new Map(entries.map((e) => [e.name, e]));
+      this.tensors = new Map(entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }]));
+    } catch (e) {
+      closeSync(this.fd);
+      throw e;
+    }
+  }
+
+  read(name: string): SafetensorsTensor {
+    const e = this.entries.get(name);
+    if (!e) throw new Error(`${this.path}: no ${named(name)}`);
+    const bytes = new Uint8Array(e.end - e.begin);
+    readExactly(this.fd, bytes, this.start + e.begin, this.path);
+    return decodeTensor(e.dtype, e.shape, bytes.buffer, `${this.path}: ${named(name)}`);
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
  * Reads the header, then each tensor straight into its own buffer (no copy of the whole file in memory);
  * `keep` picks the tensors to read (default all): a file's buffers that a loader ignores cost nothing.
  */
 export function loadSafetensors(path: string, keep: (name: string) => boolean = () => true): Safetensors {
-  const fd = openSync(path, 'r');
+  const file = new SafetensorsFile(path);
   try {
-    const { start, entries, metadata } = readHeader(fd, path);
     const tensors = new Map<string, SafetensorsTensor>();
-    for (const e of entries) {
-      if (!keep(e.name)) continue;
-      const bytes = new Uint8Array(e.end - e.begin);
-      readExactly(fd, bytes, start + e.begin, path);
-      tensors.set(e.name, decodeTensor(e.dtype, e.shape, bytes.buffer, `${path}: ${named(e.name)}`));
-    }
-    return { tensors, metadata };
+    for (const name of file.tensors.keys()) if (keep(name)) tensors.set(name, file.read(name));
+    return { tensors, metadata: file.metadata };
   } finally {
-    closeSync(fd);
+    file.close();
   }
 }
 
@@ -326,5 +410,5 @@ export function saveSafetensors(
   tensors: ReadonlyMap<string, SafetensorsTensor>,
   metadata?: Readonly<Record<string, string>>,
 ): void {
-  writeFileAtomic(path, serializeSafetensors(tensors, metadata));
+  writeFileAtomic(path, safetensorsPieces(toOut(tensors), metadata));
 }

@@ -26,3 +26,5 @@ export {
   type Recipe,
   resolveParameter,
 } from './recipe.js';
+export { type MergeOptions, type MergeReport, mergeModels } from './run.js';
+export { layerOf, ModelFolder } from './source.js';

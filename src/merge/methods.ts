@@ -21,7 +21,15 @@ import type { Generator } from '../tensor/index.js';
 export interface MergeInput {
   /** The model merged into (required by every method but linear and slerp's second model). */
   base: Float32Array;
-  models: readonly { tensor: Float32Array; weight: number }[];
+  /** Each model's tensor, weight and (for the sparsifying methods) density, else the method's. */
+  models: readonly { tensor: Float32Array; weight: number; density?: number }[];
+}
+
+/** A model's own density, else the method's: mergekit lets each model keep a different share. */
+function densityOf(m: MergeInput['models'][number], options: { density?: number }, what: string): number {
+  const d = m.density ?? options.density;
+  if (d === undefined || !(d >= 0 && d <= 1)) throw new Error(`${what}: density must be in [0, 1], got ${d}`);
+  return d;
 }
 
 function check(what: string, base: Float32Array, models: MergeInput['models']): void {
@@ -33,7 +41,11 @@ function check(what: string, base: Float32Array, models: MergeInput['models']): 
   }
 }
 
-const taskVector = (base: Float32Array, t: Float32Array) => t.map((v, j) => v - base[j]);
+function taskVector(base: Float32Array, t: Float32Array): Float32Array {
+  const tau = new Float32Array(t.length);
+  for (let j = 0; j < t.length; j++) tau[j] = t[j] - base[j];
+  return tau;
+}
 
 /** Σ w_i θ_i / Σ w_i, or the plain weighted sum with `normalize: false`. */
 export function linear(models: MergeInput['models'], options: { normalize?: boolean } = {}): Float32Array {
@@ -53,9 +65,11 @@ function addTaskVectors(
   weights: readonly number[],
   lambda: number,
 ) {
-  const out = Float32Array.from(base);
-  for (const [i, tau] of taus.entries())
-    for (let j = 0; j < out.length; j++) out[j] += lambda * weights[i] * tau[j];
+  const out = base.slice();
+  for (const [i, tau] of taus.entries()) {
+    const w = lambda * weights[i];
+    for (let j = 0; j < out.length; j++) out[j] += w * tau[j];
+  }
   return out;
 }
 
@@ -110,9 +124,9 @@ function tiesConsensus(input: MergeInput, taus: readonly Float32Array[], lambda 
   return addTaskVectors(input.base, [electAndMerge(taus, weights)], [1], lambda);
 }
 
-export function ties(input: MergeInput, options: { density: number; lambda?: number }): Float32Array {
+export function ties(input: MergeInput, options: { density?: number; lambda?: number }): Float32Array {
   check('ties', input.base, input.models);
-  const taus = input.models.map((m) => trim(taskVector(input.base, m.tensor), options.density));
+  const taus = input.models.map((m) => trim(taskVector(input.base, m.tensor), densityOf(m, options, 'ties')));
   return tiesConsensus(input, taus, options.lambda);
 }
 
@@ -124,11 +138,12 @@ export function dareDrop(tau: Float32Array, density: number, g: Generator): Floa
 
 export function dare(
   input: MergeInput,
-  options: { density: number; consensus: 'linear' | 'ties'; generator: Generator; lambda?: number },
+  options: { density?: number; consensus: 'linear' | 'ties'; generator: Generator; lambda?: number },
 ): Float32Array {
-  check(`dare_${options.consensus}`, input.base, input.models);
+  const what = `dare_${options.consensus}`;
+  check(what, input.base, input.models);
   const taus = input.models.map((m) =>
-    dareDrop(taskVector(input.base, m.tensor), options.density, options.generator),
+    dareDrop(taskVector(input.base, m.tensor), densityOf(m, options, what), options.generator),
   );
   const weights = input.models.map((m) => m.weight);
   return options.consensus === 'ties'
@@ -148,11 +163,11 @@ export function breadcrumbsMask(tau: Float32Array, density: number, gamma: numbe
 
 export function breadcrumbs(
   input: MergeInput,
-  options: { density: number; gamma: number; lambda?: number },
+  options: { density?: number; gamma: number; lambda?: number },
 ): Float32Array {
   check('breadcrumbs', input.base, input.models);
   const taus = input.models.map((m) =>
-    breadcrumbsMask(taskVector(input.base, m.tensor), options.density, options.gamma),
+    breadcrumbsMask(taskVector(input.base, m.tensor), densityOf(m, options, 'breadcrumbs'), options.gamma),
   );
   return addTaskVectors(
     input.base,
@@ -182,11 +197,16 @@ export function magprune(tau: Float32Array, density: number, epsilon: number, g:
 
 export function della(
   input: MergeInput,
-  options: { density: number; epsilon: number; generator: Generator; lambda?: number },
+  options: { density?: number; epsilon: number; generator: Generator; lambda?: number },
 ): Float32Array {
   check('della', input.base, input.models);
   const taus = input.models.map((m) =>
-    magprune(taskVector(input.base, m.tensor), options.density, options.epsilon, options.generator),
+    magprune(
+      taskVector(input.base, m.tensor),
+      densityOf(m, options, 'della'),
+      options.epsilon,
+      options.generator,
+    ),
   );
   return tiesConsensus(input, taus, options.lambda);
 }

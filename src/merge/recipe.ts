@@ -26,6 +26,7 @@ export const MERGE_METHODS = [
   'breadcrumbs',
   'della',
   'model_stock',
+  'passthrough',
 ] as const;
 export type MergeMethod = (typeof MERGE_METHODS)[number];
 
@@ -62,8 +63,8 @@ export const RECIPE_SCHEMA = z
     tokenizer_source: z.string().optional(),
   })
   .refine((r) => (r.models ? !r.slices : !!r.slices), { message: 'give models or slices, one of the two' })
-  .refine((r) => r.merge_method === 'linear' || r.base_model !== undefined, {
-    message: 'every method but linear merges into a base model: give base_model',
+  .refine((r) => ['linear', 'passthrough'].includes(r.merge_method) || r.base_model !== undefined, {
+    message: 'every method but linear and passthrough merges into a base model: give base_model',
   });
 export type Recipe = z.infer<typeof RECIPE_SCHEMA>;
 

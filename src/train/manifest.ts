@@ -3,7 +3,7 @@
 // damaged or slipped in unnoticed. A folder without a manifest loads only when the caller says so
 // (verify: false, the CLI's --no-verify): a bare safetensors file carries no checksum of its own.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { describeIssue } from '../model/index.js';
@@ -79,6 +79,53 @@ function readListed(dir: string, name: string, want: { bytes: number; sha256: st
   return bytes;
 }
 
+/** checkpoint.json, parsed and checked (the files it lists are not read). */
+export function readManifest(dir: string): Manifest {
+  const raw = parseJson(dir, 'checkpoint.json', readFileSync(join(dir, 'checkpoint.json')));
+  const parsed = MANIFEST.safeParse(raw, { reportInput: true });
+  if (!parsed.success)
+    throw fault(dir, 'checkpoint.json', describeIssue(parsed.error.issues[0], 'the manifest'));
+  return parsed.data;
+}
+
+/** A file's SHA-256, read in pieces: any size, little memory. */
+export function sha256File(path: string): string {
+  const hash = createHash('sha256');
+  const piece = Buffer.allocUnsafe(16 * 2 ** 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let got = readSync(fd, piece); got > 0; got = readSync(fd, piece))
+      hash.update(piece.subarray(0, got));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Every file checkpoint.json lists, checked for its size and checksum without holding it in memory (a
+ * checkpoint larger than memory, read tensor by tensor afterwards); an unlisted checkpoint file is refused.
+ */
+export function verifyCheckpointFolder(dir: string): Manifest {
+  const manifest = readManifest(dir);
+  for (const name of KNOWN_FILES)
+    if (existsSync(join(dir, name)) && !Object.hasOwn(manifest.files, name))
+      throw fault(dir, name, 'is in the folder but not in checkpoint.json (added after the save?)');
+  for (const [name, want] of Object.entries(manifest.files)) {
+    const stat = statSync(join(dir, name), { throwIfNoEntry: false });
+    if (!stat?.isFile()) throw fault(dir, name, 'is listed in checkpoint.json but missing');
+    if (stat.size !== want.bytes)
+      throw fault(
+        dir,
+        name,
+        `has ${stat.size} bytes, the manifest says ${want.bytes} (truncated or corrupt)`,
+      );
+    if (sha256File(join(dir, name)) !== want.sha256)
+      throw fault(dir, name, 'does not match its checksum (corrupt)');
+  }
+  return manifest;
+}
+
 /**
  * The checkpoint's files by name: with `verify`, exactly those checkpoint.json lists, each matching its size
  * and checksum; without, whichever checkpoint files the folder holds, unchecked.
@@ -96,11 +143,7 @@ export function readCheckpointFiles(dir: string, verify: boolean): Map<string, B
         'is missing, so nothing vouches for the other files; load it unverified with --no-verify (verify: false) if you trust them',
       );
     }
-    const raw = parseJson(dir, 'checkpoint.json', readFileSync(join(dir, 'checkpoint.json')));
-    const parsed = MANIFEST.safeParse(raw, { reportInput: true });
-    if (!parsed.success)
-      throw fault(dir, 'checkpoint.json', describeIssue(parsed.error.issues[0], 'the manifest'));
-    const listed = parsed.data.files;
+    const listed = readManifest(dir).files;
     for (const name of present) {
       if (!Object.hasOwn(listed, name))
         throw fault(dir, name, 'is in the folder but not in checkpoint.json (added after the save?)');

@@ -46,7 +46,7 @@ test('errors name the file and the field', () => {
     ['merge_method: average\nmodels: [{ model: a }]', /m\.yml: merge_method: /],
     [
       'merge_method: ties\nmodels: [{ model: a }]',
-      /m\.yml: the recipe: every method but linear merges into a base model/,
+      /m\.yml: the recipe: every method but linear and passthrough merges into a base model/,
     ],
     ['merge_method: linear', /m\.yml: the recipe: give models or slices, one of the two/],
     [

@@ -7,5 +7,5 @@ export {
   hfConfigJson,
   readHFConfig,
 } from './config.js';
-export { importHF } from './read.js';
+export { hfWeightHeaders, importHF } from './read.js';
 export { exportHF, hfStateDict } from './write.js';

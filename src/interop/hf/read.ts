@@ -93,6 +93,14 @@ function readHeaders(folder: Folder): { headers: Headers; source: string } {
   return { headers, source: index ? 'model.safetensors.index.json' : 'model.safetensors' };
 }
 
+/**
+ * Every tensor of a Hugging Face folder's weights (model.safetensors, or the shards its index lists) with
+ * the file that holds it, each header checked in full and against the index; no tensor is read.
+ */
+export function hfWeightHeaders(dir: string): Map<string, TensorInfo & { file: string }> {
+  return readHeaders(new Folder(dir)).headers;
+}
+
 /** GPT-2 files from the Hub name tensors without the `transformer.` prefix that save_pretrained writes. */
 function canonicalName(name: string, hf: HFModel): string {
   if (hf.family !== 'gpt2' || name.startsWith('transformer.') || name.startsWith('lm_head.')) return name;

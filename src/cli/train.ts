@@ -5,8 +5,10 @@ import { setNumThreads } from '../backend/index.js';
 import { asChatModel, CHATML_SPECIAL_TOKENS, ChatTemplate, chatmlTokenizerConfig } from '../chat/index.js';
 import { readTextFile } from '../data/index.js';
 import { recoverDirAtomic } from '../io/index.js';
+import { applyLoRA, DEFAULT_LORA, type LoraConfig, mergeLoRA, saveLoRA } from '../merge/index.js';
 import { MIXER_KINDS, type MixerKind } from '../mixers/index.js';
 import { CONFIG_SCHEMA, LanguageModel, type ModelConfigInput, makeConfig } from '../model/index.js';
+import { Generator } from '../tensor/index.js';
 import type { Tokenizer, TokenizerConfig } from '../tokenizer/index.js';
 import {
   type Checkpoint,
@@ -14,6 +16,7 @@ import {
   DEFAULT_TRAIN_OPTIONS,
   type LogEntry,
   loadCheckpoint,
+  saveCheckpoint,
   TRAINER_STATE_SCHEMA,
   type TrainOptions,
   train,
@@ -75,6 +78,12 @@ output:
   --resume               continue the run saved in --out exactly where it stopped
   --init-from DIR        fine-tune: start from this checkpoint's weights and tokenizer on new data
   --no-verify            load --resume/--init-from folders without checkpoint.json (nothing checks them)
+LoRA (with --init-from; the base stays frozen, --out gets the adapter in PEFT's layout):
+  --lora                 train low-rank adapters instead of the weights
+  --lora-r N (8)  --lora-alpha X (16)  --lora-dropout P (0.05)
+  --lora-targets LIST    linear layers to adapt, by name or last parts (c_attn,mlp.c_fc), or all-linear
+                         (default: every linear layer in the blocks)
+  --lora-merged DIR      also write the model with the adapters merged in, as a checkpoint
 
 Ctrl-C saves a checkpoint and exits; --resume continues from it. With --resume, --iters, --lr, --min-lr,
 --warmup, --weight-decay, --grad-clip, --eval-interval and --eval-iters override the saved values (each
@@ -120,7 +129,34 @@ const OPTIONS = {
   resume: { type: 'boolean' },
   'init-from': { type: 'string' },
   'no-verify': { type: 'boolean' },
+  lora: { type: 'boolean' },
+  'lora-r': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-dropout': { type: 'string' },
+  'lora-targets': { type: 'string' },
+  'lora-merged': { type: 'string' },
 } as const;
+
+const LORA_FLAGS = ['lora-r', 'lora-alpha', 'lora-dropout', 'lora-targets', 'lora-merged'] as const;
+
+/** --lora's settings, or null without it (its other flags are then an error). */
+function loraOption(p: Parsed): LoraConfig | null {
+  if (!p.values.lora) {
+    const stray = LORA_FLAGS.find((f) => p.values[f] !== undefined);
+    if (stray) throw new Error(`--${stray} needs --lora`);
+    return null;
+  }
+  if (p.values.resume) throw new Error('--lora cannot --resume: a LoRA run saves its adapter at the end');
+  if (!str(p, 'init-from'))
+    throw new Error('--lora needs --init-from BASE: adapters fine-tune an existing model');
+  const targets = str(p, 'lora-targets');
+  return {
+    r: num(p, 'lora-r', DEFAULT_LORA.r, { integer: true, min: 1 }),
+    alpha: num(p, 'lora-alpha', DEFAULT_LORA.alpha, { min: 0 }),
+    dropout: num(p, 'lora-dropout', DEFAULT_LORA.dropout, { min: 0 }),
+    targetModules: !targets || targets === 'all-linear' ? 'all-linear' : targets.split(','),
+  };
+}
 
 /** The training flags: each option's flag and what it accepts; `resumable` ones may override a checkpoint. */
 const TRAIN_FLAGS: [keyof TrainOptions, string, NumberCheck, boolean][] = [
@@ -280,6 +316,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   const outDir = str(p, 'out') ?? 'out/model';
 
   const verify = !p.values['no-verify'];
+  const lora = loraOption(p);
   let source: TextSource;
   let model: LanguageModel;
   let tokenizer: Tokenizer;
@@ -287,6 +324,7 @@ export async function trainCommand(args: string[]): Promise<void> {
   let options: TrainOptions;
   let resume: Checkpoint | undefined;
   let startIter = 0;
+  let loadedVocab = 0;
   if (p.values.resume) {
     const fixed = FIXED_ON_RESUME.find((flag) => p.values[flag] !== undefined);
     if (fixed) {
@@ -324,6 +362,7 @@ export async function trainCommand(args: string[]): Promise<void> {
     if (str(p, 'init-from')) {
       const base = loadCheckpoint(str(p, 'init-from')!, { verify });
       ({ model, tokenizer, tokenizerConfig } = base);
+      loadedVocab = model.config.vocabSize;
       console.log(`fine-tuning ${str(p, 'init-from')} on ${describe(source)}`);
     } else {
       tokenizer = buildTokenizer(
@@ -345,8 +384,19 @@ export async function trainCommand(args: string[]): Promise<void> {
     options = trainOptions(p, {
       ...DEFAULT_TRAIN_OPTIONS,
       blockSize: Math.min(blockSize, model.config.blockSize),
-      outDir,
+      outDir: lora ? null : outDir, // a LoRA run writes its adapter once, at the end
     });
+    if (lora) {
+      if (model.config.vocabSize !== loadedVocab)
+        throw new Error(
+          `--lora: ${str(p, 'init-from')} is not a chat model yet (the chat template adds tokens an adapter cannot learn); fine-tune it fully first`,
+        );
+      const layers = applyLoRA(model, lora, new Generator(seed));
+      const trained = model.numParameters();
+      console.log(
+        `LoRA: r ${lora.r}, alpha ${lora.alpha}, dropout ${lora.dropout} on ${layers.length} layers (${layers.slice(0, 3).join(', ')}${layers.length > 3 ? ', ...' : ''}): ${(trained / 1e3).toFixed(1)}k trained parameters`,
+      );
+    }
   }
   const template = ChatTemplate.fromConfig(tokenizerConfig);
   const { train: trainData, val } = trainingData(source, tokenizer, template);
@@ -379,6 +429,18 @@ export async function trainCommand(args: string[]): Promise<void> {
     // No evaluation ran when --resume had nothing left to do.
     const lastVal =
       result.valLoss === null ? '' : `, val loss ${result.valLoss.toFixed(4)} (${lossSample(options)})`;
+    if (lora) {
+      saveLoRA(outDir, model, lora, str(p, 'init-from') ?? null);
+      const merged = str(p, 'lora-merged');
+      if (merged) {
+        mergeLoRA(model);
+        saveCheckpoint(merged, { model, tokenizer, tokenizerConfig });
+      }
+      console.log(
+        `${result.stopped ? 'stopped' : 'done'}: ${result.iters} iters${lastVal}; adapter in ${outDir} (PEFT layout)${merged ? `, merged model in ${merged}` : ''}`,
+      );
+      return;
+    }
     console.log(
       result.stopped
         ? `stopped at iter ${result.iters}; checkpoint in ${outDir} (continue with --resume)`

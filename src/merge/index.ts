@@ -1,4 +1,15 @@
 // Changing a model without retraining it (issue 15): mergekit's merge methods, tensor by tensor.
+
+export {
+  applyLoRA,
+  DEFAULT_LORA,
+  type LoraConfig,
+  loadLoRA,
+  loraStateDict,
+  loraTargets,
+  mergeLoRA,
+  saveLoRA,
+} from './lora.js';
 export {
   breadcrumbs,
   breadcrumbsMask,

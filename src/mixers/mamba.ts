@@ -162,7 +162,7 @@ export class Mamba extends Module implements Mixer {
    * the width (generation) the output is the smaller thing to cut.
    */
   private inProj(x: Tensor): [Tensor, Tensor] {
-    if (x.shape[0] * x.shape[1] < this.dim) {
+    if (x.shape[0] * x.shape[1] < this.dim || this.in_proj.lora) {
       const [xs, z] = split(this.in_proj.forward(x), this.dInner, 2);
       return [xs, z];
     }

@@ -1,5 +1,6 @@
-// Linear: y = x W^T + b, W of shape [out_features, in_features] (the torch.nn.Linear layout).
-import { type Generator, linear, type Tensor } from '../tensor/index.js';
+// Linear: y = x W^T + b, W of shape [out_features, in_features] (the torch.nn.Linear layout), with room
+// for a LoRA adapter beside the weight (attached by src/merge/lora.ts).
+import { add, dropout, type Generator, linear, mul, type Tensor } from '../tensor/index.js';
 import { constant, normal, uniform } from './init.js';
 import { Module } from './module.js';
 
@@ -10,9 +11,19 @@ export interface LinearOptions {
   std?: number;
 }
 
+/** A LoRA adapter's settings on one layer: y += scaling · B A dropout(x) (Hu et al.). */
+export interface LoRASettings {
+  scaling: number;
+  dropout: number;
+}
+
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** LoRA's down- and up-projections, [r, in] and [out, r]: named as PEFT names them (c_attn.lora_A.weight). */
+  lora_A: Linear | null = null;
+  lora_B: Linear | null = null;
+  lora: LoRASettings | null = null;
 
   constructor(
     readonly inFeatures: number,
@@ -34,6 +45,9 @@ export class Linear extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    const y = linear(x, this.weight, this.bias);
+    if (!this.lora || !this.lora_A || !this.lora_B) return y;
+    const low = this.lora_B.forward(this.lora_A.forward(dropout(x, this.lora.dropout, this.training)));
+    return add(y, mul(low, this.lora.scaling));
   }
 }

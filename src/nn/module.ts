@@ -45,6 +45,19 @@ export abstract class Module {
     return out;
   }
 
+  /** (name, module) pairs, this one first (named `prefix`), depth first: torch's named_modules. */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [key, value] of Object.entries(this)) {
+      const name = prefix ? `${prefix}.${key}` : key;
+      if (value instanceof Module) out.push(...value.namedModules(name));
+      else if (Array.isArray(value))
+        for (const [i, m] of value.entries())
+          if (m instanceof Module) out.push(...m.namedModules(`${name}.${i}`));
+    }
+    return out;
+  }
+
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }

@@ -22,7 +22,8 @@ const name = (i: number) => `model.layers.${i}.mlp.weight`;
 /** A safetensors file of zeros but for `value` at the first and last entry of every tensor. */
 function synthetic(path: string, value: number): void {
   const infos = new Map<string, TensorOut>();
-  for (let i = 0; i < TENSORS; i++) infos.set(name(i), { dtype: 'F32', shape: SHAPE, bytes: () => new Uint8Array() });
+  for (let i = 0; i < TENSORS; i++)
+    infos.set(name(i), { dtype: 'F32', shape: SHAPE, bytes: () => new Uint8Array() });
   const header = safetensorsPieces(infos).next().value as Uint8Array;
   const fd = openSync(path, 'w');
   try {

@@ -24,14 +24,16 @@ function family(): { base: LanguageModel; a: LanguageModel; b: LanguageModel } {
   const nudged = (seed: number) => {
     const m = new LanguageModel(config, { seed: 1 });
     const g = new Generator(seed);
-    for (const [, p] of m.namedParameters()) for (let i = 0; i < p.data.length; i++) p.data[i] += 0.1 * g.normal();
+    for (const [, p] of m.namedParameters())
+      for (let i = 0; i < p.data.length; i++) p.data[i] += 0.1 * g.normal();
     return m;
   };
   return { base, a: nudged(2), b: nudged(3) };
 }
 const { base, a, b } = family();
 const dirs = { base: join(root, 'base'), a: join(root, 'a'), b: join(root, 'b') };
-for (const [k, m] of Object.entries({ base, a, b })) saveCheckpoint(dirs[k as keyof typeof dirs], { model: m, tokenizer });
+for (const [k, m] of Object.entries({ base, a, b }))
+  saveCheckpoint(dirs[k as keyof typeof dirs], { model: m, tokenizer });
 
 const recipe = (yaml: string) => parseRecipe(yaml, 'test.yml');
 const params = (m: LanguageModel) => new Map<string, Tensor>(m.namedParameters());
@@ -55,7 +57,9 @@ models:
   for (const [name, t] of merged) {
     const layer = /\.h\.(\d+)\./.exec(name);
     const wb = layer ? 0.2 + (0.4 * Number(layer[1])) / 2 : 0.2; // the gradient over 3 layers
-    const want = pb.get(name)!.data.map((x, i) => x + 0.7 * (pa.get(name)!.data[i] - x) + wb * (pB.get(name)!.data[i] - x));
+    const want = pb
+      .get(name)!
+      .data.map((x, i) => x + 0.7 * (pa.get(name)!.data[i] - x) + wb * (pB.get(name)!.data[i] - x));
     for (let i = 0; i < want.length; i++) assert.ok(Math.abs(t.data[i] - want[i]) < 1e-5, `${name}[${i}]`);
   }
 });
@@ -124,9 +128,18 @@ slices:
   const merged = loadCheckpoint(out);
   assert.equal(merged.config.nLayer, 4);
   const [m, pa, pB] = [params(merged.model), params(a), params(b)];
-  assert.deepEqual(m.get('transformer.h.1.mlp.c_fc.weight')!.data, pa.get('transformer.h.1.mlp.c_fc.weight')!.data);
-  assert.deepEqual(m.get('transformer.h.2.mlp.c_fc.weight')!.data, pB.get('transformer.h.1.mlp.c_fc.weight')!.data);
-  assert.deepEqual(m.get('transformer.h.3.attn.c_attn.weight')!.data, pB.get('transformer.h.2.attn.c_attn.weight')!.data);
+  assert.deepEqual(
+    m.get('transformer.h.1.mlp.c_fc.weight')!.data,
+    pa.get('transformer.h.1.mlp.c_fc.weight')!.data,
+  );
+  assert.deepEqual(
+    m.get('transformer.h.2.mlp.c_fc.weight')!.data,
+    pB.get('transformer.h.1.mlp.c_fc.weight')!.data,
+  );
+  assert.deepEqual(
+    m.get('transformer.h.3.attn.c_attn.weight')!.data,
+    pB.get('transformer.h.2.attn.c_attn.weight')!.data,
+  );
   assert.deepEqual(m.get('transformer.wte.weight')!.data, pa.get('transformer.wte.weight')!.data);
 });
 
@@ -155,7 +168,10 @@ models:
   // TIES is elementwise once the magnitudes are ranked: GPT-2's transposed storage changes nothing.
   const viaHF = params(hf.importHF(fromHF).model);
   for (const [name, t] of params(loadCheckpoint(fromCheckpoints).model))
-    assert.ok(t.data.every((x, i) => Math.abs(x - viaHF.get(name)!.data[i]) < 1e-6), name);
+    assert.ok(
+      t.data.every((x, i) => Math.abs(x - viaHF.get(name)!.data[i]) < 1e-6),
+      name,
+    );
 });
 
 test('bfloat16 output: the header says BF16 and the merge loads within bfloat16 rounding', () => {
@@ -184,17 +200,24 @@ test('a wrong merge stops before writing, naming the recipe, the model and the t
     model: new LanguageModel(makeConfig({ ...config, nEmbd: 16 }), { seed: 1 }),
     tokenizer,
   });
-  const run = (yaml: string) => () => mergeModels(recipe(yaml), { out: join(root, 'never'), recipeFile: 'bad.yml' });
+  const run = (yaml: string) => () =>
+    mergeModels(recipe(yaml), { out: join(root, 'never'), recipeFile: 'bad.yml' });
   assert.throws(
-    run(`merge_method: ties\nbase_model: ${dirs.base}\nmodels: [{ model: ${other}, parameters: { density: 0.5 } }]\n`),
+    run(
+      `merge_method: ties\nbase_model: ${dirs.base}\nmodels: [{ model: ${other}, parameters: { density: 0.5 } }]\n`,
+    ),
     /bad\.yml: models\.0: transformer\.\S+ is \[.*\] in .*wide but \[.*\] in .*base/,
   );
   assert.throws(
-    run(`merge_method: slerp\nbase_model: ${dirs.base}\nmodels: [{ model: ${dirs.a} }, { model: ${dirs.b} }]\nparameters: { t: 0.5 }\n`),
+    run(
+      `merge_method: slerp\nbase_model: ${dirs.base}\nmodels: [{ model: ${dirs.a} }, { model: ${dirs.b} }]\nparameters: { t: 0.5 }\n`,
+    ),
     /bad\.yml: models: slerp takes exactly 1 model beside the base, got 2/,
   );
   assert.throws(
-    run(`merge_method: della\nbase_model: ${dirs.base}\nmodels: [{ model: ${dirs.a}, parameters: { density: 0.5 } }]\n`),
+    run(
+      `merge_method: della\nbase_model: ${dirs.base}\nmodels: [{ model: ${dirs.a}, parameters: { density: 0.5 } }]\n`,
+    ),
     /bad\.yml: della needs the parameter epsilon/,
   );
   assert.throws(

@@ -1,5 +1,6 @@
 // Hugging Face model folders in and out: GPT-2 and the Llama family, as transformers reads and writes them.
 export {
+  exportFamily,
   HF_ARCHITECTURES,
   type HFBiases,
   type HFFamily,

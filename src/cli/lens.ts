@@ -6,6 +6,7 @@ import { BACKPATCH_OPTIONS, BACKPATCH_USAGE, backpatchTool } from './lens/backpa
 import { CIRCUIT_OPTIONS, CIRCUIT_USAGE, circuitTool } from './lens/circuit.js';
 import { COMMON_OPTIONS, type LensContext, loadLensContext } from './lens/common.js';
 import { LOGIT_OPTIONS, LOGIT_USAGE, logitTool } from './lens/logit.js';
+import { NEURONS_OPTIONS, NEURONS_USAGE, neuronsTool } from './lens/neurons.js';
 import { PATCH_OPTIONS, PATCH_USAGE, patchTool } from './lens/patch.js';
 import { PATCHSCOPE_OPTIONS, PATCHSCOPE_USAGE, patchscopeTool } from './lens/patchscope.js';
 import { PROBE_OPTIONS, PROBE_USAGE, probeTool } from './lens/probe.js';
@@ -44,6 +45,12 @@ const TOOLS: Record<string, Tool> = {
     options: ABLATE_OPTIONS,
     usage: ABLATE_USAGE,
     run: ablateTool,
+  },
+  neurons: {
+    summary: 'MLP neurons as key-value memories (keys, values, agreement); swap a fact by one value vector',
+    options: NEURONS_OPTIONS,
+    usage: NEURONS_USAGE,
+    run: neuronsTool,
   },
   steer: {
     summary: 'the refusal direction (ablate it, add it), or steer along a direction from two prompt sets',

@@ -66,6 +66,7 @@ export {
 } from './hooks.js';
 export { meanAblate, meanActivation, patch, zeroAblate } from './interventions.js';
 export {
+  answerToken,
   bestPhrasings,
   checkFacts,
   type FactCheck,
@@ -73,6 +74,18 @@ export {
   recallByRelation,
   subjectSpan,
 } from './known-facts.js';
+export {
+  editValue,
+  type KeyContext,
+  keyValueMemories,
+  type LayerMemory,
+  type NeuronMemory,
+  type ValueEdit,
+  type ValueEditRates,
+  valueEditRates,
+  valueLogits,
+} from './kv-memory.js';
+export { keyValuePagesHtml } from './kv-pages.js';
 export { type Matrix, matrix } from './linalg.js';
 export { type LensEntry, type LogitLens, logitLens } from './logit-lens.js';
 export {

@@ -124,3 +124,19 @@ export function bestPhrasings(
   }
   return out;
 }
+
+/**
+ * A prompt and the answer token to follow: the answer's first token that is not only whitespace, with any
+ * whitespace token before it moved onto the prompt (a character model's " Rivermouth" starts with " ").
+ */
+export function answerToken(
+  tokenizer: Tokenizer,
+  prompt: string,
+  answer: string,
+): { prompt: string; answer: number } {
+  const ids = tokenizer.encode(answer);
+  if (ids.length === 0) throw new Error(`the answer "${answer}" encodes to no tokens`);
+  let i = 0;
+  while (i < ids.length - 1 && tokenizer.decode([ids[i]]).trim() === '') i++;
+  return { prompt: prompt + tokenizer.decode(ids.slice(0, i)), answer: ids[i] };
+}

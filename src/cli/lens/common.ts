@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setNumThreads } from '../../backend/index.js';
 import { generateWorld, type World, corpusWindows as windowsOf } from '../../data/index.js';
+import { answerToken } from '../../lens/index.js';
 import type { LanguageModel } from '../../model/index.js';
 import { svgToPng, writeSvg } from '../../plot/index.js';
 import { IntTensor } from '../../tensor/index.js';
@@ -66,21 +67,9 @@ export function firstToken(ctx: LensContext, text: string, what: string): number
   return ids[0];
 }
 
-/**
- * A prompt and the answer token to follow: the answer's first token that is not only whitespace, with any
- * whitespace token before it moved onto the prompt (a character model's " Rivermouth" starts with " ").
- */
-export function promptAndAnswer(
-  ctx: LensContext,
-  prompt: string,
-  answer: string,
-): { prompt: string; answer: number } {
-  const ids = ctx.tokenizer.encode(answer);
-  let i = 0;
-  while (i < ids.length - 1 && ctx.tokenizer.decode([ids[i]]).trim() === '') i++;
-  if (ids.length === 0) throw new Error(`the answer "${answer}" encodes to no tokens`);
-  return { prompt: prompt + ctx.tokenizer.decode(ids.slice(0, i)), answer: ids[i] };
-}
+/** lens.promptAndAnswer with the context's tokenizer. */
+export const promptAndAnswer = (ctx: LensContext, prompt: string, answer: string) =>
+  answerToken(ctx.tokenizer, prompt, answer);
 
 /** Readable token text: quotes, escapes, the leading space kept. */
 export const tokenText = (ctx: LensContext, id: number): string =>

@@ -54,6 +54,7 @@ export {
   pruningCurve,
   runCircuit,
 } from './circuit/index.js';
+export * as edit from './edit/index.js';
 export {
   type Hook,
   hookContext,

@@ -2,6 +2,7 @@
 import { agentCommand } from './agent.js';
 import { chatCommand } from './chat.js';
 import { demo } from './demo.js';
+import { editCommand } from './edit.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { generateCommand } from './generate.js';
@@ -45,6 +46,7 @@ const commands: Record<string, Command> = {
     run: lensCommand,
   },
   plot: { summary: 'draw the loss curves of a training run as SVG', run: plotCommand },
+  edit: { summary: 'rewrite facts in the weights by ROME or MEMIT (CounterFact measures)', run: editCommand },
   merge: {
     summary: 'merge models by a mergekit YAML recipe (TIES, DARE, SLERP, ...), tensor by tensor',
     run: mergeCommand,

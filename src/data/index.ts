@@ -60,7 +60,7 @@ export {
 } from './roads.js';
 export { trainValSplit } from './split.js';
 export { escapeRegExp, FACT_TEMPLATES, renderFact } from './templates.js';
-export { readTextFile } from './text-file.js';
+export { readJsonLines, readTextFile } from './text-file.js';
 export { type Outcome, type StepResult, TextWorld, type TextWorldOptions } from './text-world.js';
 export {
   readTokenFile,

@@ -242,7 +242,7 @@ test('bad input gets a clear error and a non-zero exit', () => {
     jielong('eval', '--model', join(dir, 'run'), '--data', empty).stderr,
     /--data .*empty\.txt: its validation split \(the last 10%\) has 0 tokens/,
   );
-  for (const cmd of ['train', 'generate', 'eval', 'plot', 'demo', 'info', 'merge']) {
+  for (const cmd of ['train', 'generate', 'eval', 'plot', 'demo', 'info', 'merge', 'edit']) {
     const help = jielong(cmd, '--help');
     assert.equal(help.status, 0);
     assert.match(help.stdout, new RegExp(`usage: jielong ${cmd}`));

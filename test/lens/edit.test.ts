@@ -2,6 +2,10 @@
 // it under C⁻¹ unchanged; the key covariance is E[k kᵀ] by brute force; the value optimisation reaches the
 // new answer on every mixer; on models/tiny ROME and MEMIT rewrite facts, with the CounterFact measures.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { corpusWindows, generateWorld } from '../../src/data/index.js';
@@ -131,4 +135,56 @@ test('the n-gram entropy of a sequence, by hand', () => {
   assert.ok(Math.abs(edit.ngramEntropy([0, 1, 0, 1]) - (0.9183 + 1) / 2) < 1e-3);
   assert.equal(edit.ngramEntropy([5, 5, 5, 5, 5]), 0);
   assert.ok(new IntTensor(Int32Array.from([1]), [1]));
+});
+
+test('jielong edit: one request by ROME and CounterFact rewrites by MEMIT, written as checkpoints that load', () => {
+  const BIN = fileURLToPath(new URL('../../../bin/jielong.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'jielong-edit-'));
+  try {
+    const run = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, 'edit', ...args, '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, JIELONG_THREADS: '1' },
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout);
+    };
+    const one = run(
+      '--prompt',
+      'Bram Gallo was born in',
+      '--subject',
+      'Bram Gallo',
+      '--target',
+      ' Millbrook',
+      '--layer',
+      '0',
+      '--out',
+      join(dir, 'rome'),
+    );
+    assert.deepEqual(one.layers, [0]);
+    assert.ok(one.requests[0].after > 10 * one.requests[0].before, JSON.stringify(one.requests[0]));
+    const { model, tokenizer } = loadCheckpoint(join(dir, 'rome'));
+    const saved = edit.answerLogProb(model.eval(), tokenizer, 'Bram Gallo was born in', ' Millbrook');
+    assert.ok(Math.abs(Math.exp(saved) - one.requests[0].after) < 1e-4);
+    const batch = run(
+      '--counterfact',
+      '4',
+      '--method',
+      'memit',
+      '--steps',
+      '10',
+      '--out',
+      join(dir, 'memit'),
+    );
+    assert.deepEqual(batch.layers, [0, 1]);
+    assert.ok(batch.after.efficacy > batch.before.efficacy, JSON.stringify(batch.after));
+    const bad = spawnSync(
+      process.execPath,
+      [BIN, 'edit', '--prompt', 'x', '--subject', 'y', '--target', 'z', '--out', join(dir, 'x')],
+      { encoding: 'utf8' },
+    );
+    assert.match(bad.stderr, /--subject "y" is not in --prompt "x"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -8,6 +8,14 @@ export {
   ngramEntropy,
   subjectEntropy,
 } from './counterfact.js';
+export {
+  applyEdits,
+  DEFAULT_CONTEXTS,
+  EDIT_METHODS,
+  type EditMethod,
+  type EditSetup,
+  prepareEdits,
+} from './editor.js';
 export { type EditRequest, frame, keyCovariance, keyPoint, outputMatrix, requestKeys } from './keys.js';
 export { type MemitOptions, memit } from './memit.js';
 export { type EditResult, type RomeOptions, rankOneUpdate, regularised, rome, tracedLayer } from './rome.js';

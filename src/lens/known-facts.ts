@@ -87,16 +87,31 @@ function argmaxOf(row: Float32Array): number {
 }
 
 /**
- * The token positions of `subject` in `prompt` (where its characters fall), e.g. the subject's tokens for
- * causal tracing's noise and its last token for a relation probe.
+ * The token positions of `subject` in `prompt`: the tokens whose characters overlap the subject's, e.g. the
+ * subject's tokens for causal tracing's noise and its last token for a relation probe. A BPE token may
+ * carry the space before the subject (" Marovia"); it belongs to the subject all the same.
  */
 export function subjectSpan(tokenizer: Tokenizer, prompt: string, subject: string): number[] {
   const at = prompt.indexOf(subject);
   if (at < 0) throw new Error(`subjectSpan: "${subject}" is not in "${prompt}"`);
+  const end = at + subject.length;
+  const ids = tokenizer.encode(prompt);
+  const pieces = ids.map((id) => tokenizer.decode([id]));
+  if (pieces.join('') === prompt) {
+    const span: number[] = [];
+    let from = 0;
+    for (const [i, piece] of pieces.entries()) {
+      const to = from + piece.length;
+      if (from < end && to > at) span.push(i);
+      from = to;
+    }
+    if (span.length) return span;
+  }
+  // Pieces that do not decode alone (a character split across byte tokens): count the prefixes' tokens.
   const start = at === 0 ? 0 : tokenizer.encode(prompt.slice(0, at)).length;
-  const end = tokenizer.encode(prompt.slice(0, at + subject.length)).length;
-  if (end <= start) throw new Error(`subjectSpan: "${subject}" covers no token of "${prompt}"`);
-  return Array.from({ length: end - start }, (_, i) => start + i);
+  const stop = tokenizer.encode(prompt.slice(0, end)).length;
+  if (stop <= start) throw new Error(`subjectSpan: "${subject}" covers no token of "${prompt}"`);
+  return Array.from({ length: stop - start }, (_, i) => start + i);
 }
 
 /**

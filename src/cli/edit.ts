@@ -23,7 +23,7 @@ neighbourhood, fluency, score) before and after; writes the edited model to --ou
   --requests FILE      JSONL of {"prompt", "subject", "target"}
   --counterfact N      N rewrites of the built-in world's facts, each to another object of its relation
   --layer L | --layers LIST   the layers to change (default: traced for ROME, the first half for MEMIT)
-  --lambda X           MEMIT's weight of the old keys against the new (default 10)
+  --lambda X           MEMIT's weight of the old keys against the new (default 100)
   --steps N            value optimisation steps (default 25)
   --corpus-seed N      the built-in world: its text for the key covariance, its facts to trace (default 1)
   --seed N             which facts --counterfact rewrites, and to what (default 0)
@@ -98,7 +98,7 @@ export async function editCommand(args: string[]): Promise<void> {
     windows: corpusWindows(world, tokenizer, 32, Math.min(64, model.config.blockSize), 1),
     world,
     layers,
-    lambda: str(p, 'lambda') ? num(p, 'lambda', 10, { min: 0 }) : undefined,
+    lambda: str(p, 'lambda') ? num(p, 'lambda', 100, { min: 0 }) : undefined,
     steps: str(p, 'steps') ? num(p, 'steps', 25, { integer: true, min: 1 }) : undefined,
   });
   const json = p.values.json === true;

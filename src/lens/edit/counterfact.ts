@@ -24,7 +24,10 @@ export interface CounterfactCase {
   neighbours: { prompt: string; answer: string }[];
 }
 
-/** Up to `count` cases, one per (subject, relation), each with a new object drawn by `seed`. */
+/**
+ * Up to `count` cases, one per (subject, relation), each with a new object drawn by `seed`; every subject
+ * once before any twice.
+ */
 export function counterfactCases(
   world: World,
   options: { count?: number; seed?: number; neighbours?: number } = {},
@@ -36,6 +39,17 @@ export function counterfactCases(
     const j = g.randint(i + 1);
     [order[i], order[j]] = [order[j], order[i]];
   }
+  // Distinct subjects first, as CounterFact's are: an edit's key is its subject's last token, so two edits
+  // of one subject (different relations) write to the same key. Later rounds take each subject's next fact.
+  const round = new Map<string, number>();
+  const rank = new Map(
+    order.map((i) => {
+      const r = round.get(functional[i].subject) ?? 0;
+      round.set(functional[i].subject, r + 1);
+      return [i, r];
+    }),
+  );
+  order.sort((a, b) => (rank.get(a) as number) - (rank.get(b) as number));
   const cases: CounterfactCase[] = [];
   for (const i of order.slice(0, options.count ?? order.length)) {
     const fact = functional[i];

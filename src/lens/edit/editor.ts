@@ -22,7 +22,7 @@ export interface EditSetup {
   layers: number[];
   covariances: Map<number, Matrix>;
   contexts: string[];
-  /** MEMIT's λ (default 10). */
+  /** MEMIT's λ (default 100). */
   lambda: number;
   steps?: number;
 }
@@ -77,7 +77,7 @@ export function prepareEdits(
     layers,
     covariances,
     contexts,
-    lambda: options.lambda ?? 10,
+    lambda: options.lambda ?? 100,
     steps: options.steps,
   };
 }

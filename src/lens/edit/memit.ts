@@ -19,7 +19,7 @@ export interface MemitOptions extends ValueOptions {
   layers: readonly number[];
   /** Each layer's key second moment (keyCovariance). */
   covariances: ReadonlyMap<number, Matrix>;
-  /** λ: how many "old keys" C stands for against the new ones (default 1000). */
+  /** λ: how many "old keys" C stands for against the new ones (default 100). */
   lambda?: number;
 }
 
@@ -52,7 +52,7 @@ export function memit(
   requests: readonly EditRequest[],
   options: MemitOptions,
 ): EditResult {
-  const { layers, lambda = 1000 } = options;
+  const { layers, lambda = 100 } = options;
   if (layers.length === 0) throw new Error('memit: no layers to edit');
   const last = layers[layers.length - 1];
   const point = `blocks.${last}.hook_resid_post`;

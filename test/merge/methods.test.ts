@@ -121,3 +121,30 @@ test('a model merged with itself is itself, by every method', () => {
     /model 0 has 1 values, the base 5/,
   );
 });
+
+test('trim and breadcrumbs keep exactly the ranks a full sort gives, ties by position, on vectors with many ties', () => {
+  const g = new Generator(11);
+  for (const n of [1, 7, 64, 1000]) {
+    // Values on a coarse grid: many equal magnitudes, of both signs.
+    const tau = Float32Array.from({ length: n }, () => Math.round(g.normal() * 3) / 2);
+    const order = [...tau.keys()].sort((a, b) => Math.abs(tau[b]) - Math.abs(tau[a]) || a - b);
+    const band = (from: number, to: number) => {
+      const out = new Float32Array(n);
+      for (const j of order.slice(from, to)) out[j] = tau[j];
+      return out;
+    };
+    for (const density of [0, 0.1, 0.5, 1]) {
+      assert.deepEqual(
+        trim(tau, density),
+        band(0, Math.round(density * n)),
+        `trim n ${n} density ${density}`,
+      );
+      const top = Math.round(0.05 * n);
+      assert.deepEqual(
+        breadcrumbsMask(tau, density * 0.9, 0.05),
+        band(top, top + Math.round(density * 0.9 * n)),
+        `breadcrumbs n ${n} density ${density}`,
+      );
+    }
+  }
+});

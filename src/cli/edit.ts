@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { setNumThreads } from '../backend/index.js';
 import { corpusWindows, generateWorld, readJsonLines } from '../data/index.js';
+import { formatNamed } from '../interop/index.js';
 import { edit } from '../lens/index.js';
 import { loadCheckpoint, saveCheckpoint } from '../train/index.js';
 import { num, oneOf, parse, str } from './args.js';
@@ -15,8 +16,8 @@ fact (the layer causal tracing picks), MEMIT writes all the facts at once over s
 request's answer before and after, and with --counterfact the CounterFact measures (efficacy, paraphrase,
 neighbourhood, fluency, score) before and after; writes the edited model to --out.
 
-  --model DIR          checkpoint (default: the small model shipped with jielong)
-  --out DIR            the edited checkpoint (required)
+  --model DIR          checkpoint or Hugging Face folder (default: the small model shipped with jielong)
+  --out DIR            the edited model (required), in the format it came in
   --method rome|memit  (default rome; ROME edits one fact after another)
   --prompt TEXT --subject TEXT --target TEXT
                        one request: the prompt names the subject, the target is the new answer (" Millbrook")
@@ -85,7 +86,12 @@ export async function editCommand(args: string[]): Promise<void> {
     requests = [{ prompt, subject, target }];
   }
   const dir = modelDir(str(p, 'model'));
-  const { model, tokenizer, tokenizerConfig } = loadCheckpoint(dir, { verify: !p.values['no-verify'] });
+  // A Hugging Face folder is edited as it is and written back as one.
+  const hf = formatNamed('hf');
+  const fromHF = hf.detect(dir);
+  const { model, tokenizer, tokenizerConfig } = fromHF
+    ? hf.import(dir)
+    : loadCheckpoint(dir, { verify: !p.values['no-verify'] });
   model.eval();
   const layers = str(p, 'layers')
     ? str(p, 'layers')!.split(',').map(Number)
@@ -118,7 +124,8 @@ export async function editCommand(args: string[]): Promise<void> {
   });
   const after = requests.map(prob);
   const scoresAfter = cases.length ? await edit.evaluateEdits(model, tokenizer, cases, baseline) : null;
-  saveCheckpoint(out, { model, tokenizer, tokenizerConfig });
+  if (fromHF) hf.export({ model, tokenizer, tokenizerConfig }, out, 'f32');
+  else saveCheckpoint(out, { model, tokenizer, tokenizerConfig });
   const rows = requests.map((r, i) => ({ ...r, before: before[i], after: after[i] }));
   if (json) {
     console.log(

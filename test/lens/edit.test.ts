@@ -3,7 +3,7 @@
 // new answer on every mixer; on models/tiny ROME and MEMIT rewrite facts, with the CounterFact measures.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -166,6 +166,35 @@ test('jielong edit: one request by ROME and CounterFact rewrites by MEMIT, writt
     const { model, tokenizer } = loadCheckpoint(join(dir, 'rome'));
     const saved = edit.answerLogProb(model.eval(), tokenizer, 'Bram Gallo was born in', ' Millbrook');
     assert.ok(Math.abs(Math.exp(saved) - one.requests[0].after) < 1e-4);
+    // A Hugging Face folder is edited as it is, written back as one, with the same result.
+    const hfDir = join(dir, 'hf');
+    spawnSync(process.execPath, [
+      BIN,
+      'export',
+      '--format',
+      'hf',
+      fileURLToPath(new URL('../../../models/tiny', import.meta.url)),
+      hfDir,
+    ]);
+    const viaHF = run(
+      '--model',
+      hfDir,
+      '--prompt',
+      'Bram Gallo was born in',
+      '--subject',
+      'Bram Gallo',
+      '--target',
+      ' Millbrook',
+      '--layer',
+      '0',
+      '--out',
+      join(dir, 'hf-edited'),
+    );
+    assert.ok(Math.abs(viaHF.requests[0].after - one.requests[0].after) < 1e-4);
+    assert.ok(
+      existsSync(join(dir, 'hf-edited', 'model.safetensors')) &&
+        !existsSync(join(dir, 'hf-edited', 'checkpoint.json')),
+    );
     const batch = run(
       '--counterfact',
       '4',

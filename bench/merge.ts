@@ -1,11 +1,11 @@
 // Merging abilities with no training data (the first lecture), end to end on models trained here. From one
 // base (the built-in world's corpus, BPE, context 128, given the chat template's tokens):
-//   facts  the base fine-tuned on the corpus of a second world (new people): it knows world 2;
-//   chat   the base fine-tuned on chats about world 1 (jielong train --sft world): it answers in turns.
+//   facts, facts3  the base fine-tuned on the corpus of a second world, and of a third (new people);
+//   chat           the base fine-tuned on chats about world 1 (jielong train --sft world).
 //   1. LoRA against full fine-tuning on the new world's text (the lecture's warning): the loss on the
 //      original text at equal gain on the new one, and both curves;
-//   2. each merge method of `jielong merge` on facts + chat (recipes over the checkpoint folders): every
-//      parent's and merge's share of world-2 facts recalled and of held-out world-1 chats answered;
+//   2. each merge method of `jielong merge` on facts + facts3 (recipes over the checkpoint folders): every
+//      parent's and merge's share of world-2 and of world-3 facts recalled;
 //   3. the chat vector: facts + (chat - base) answering chats about world 2, which neither parent can;
 //   4. task-vector negation: base - λ (a fine-tune on world 1's hobbies - base) forgets the hobbies first.
 // Models are trained once into out/bench/merge/ (--retrain trains them again); plots go to out/bench/.
@@ -18,6 +18,7 @@ import {
   factPrompts,
   generateCorpus,
   generateWorld,
+  REFUSAL,
   RELATIONS,
   type World,
   worldConversations,
@@ -36,13 +37,17 @@ const DIR = join('out', 'bench', 'merge');
 const PLOTS = join('out', 'bench');
 const retrain = process.argv.includes('--retrain');
 const chatCount = Number(option('chats', '40'));
+const ftIters = option('ft-iters', '300');
+const ftLr = Number(option('ft-lr', '3e-4'));
 mkdirSync(DIR, { recursive: true });
-const [world1, world2] = [generateWorld(1), generateWorld(2)];
+const [world1, world2, world3] = [generateWorld(1), generateWorld(2), generateWorld(3)];
 const rows: Row[] = [];
 const add = (name: string, metric: string, ours: number) =>
   rows.push(row({ bench: 'merge', case: name, metric, ours, peer: null, theirs: null }));
 const at = (name: string) => join(DIR, name);
-const ready = (name: string) => !retrain && existsSync(join(at(name), 'checkpoint.json'));
+// --retrain trains the fine-tunes again; the base (about 10 minutes) only when its folder is removed.
+const ready = (name: string) =>
+  (!retrain || name === 'pretrained' || name === 'base') && existsSync(join(at(name), 'checkpoint.json'));
 
 function jielong(args: string[]): void {
   const r = spawnSync(process.execPath, ['bin/jielong.js', ...args], { stdio: ['ignore', 2, 2] });
@@ -65,9 +70,6 @@ const load = (name: string) => {
 };
 const { tokenizer, tokenizerConfig } = load('base');
 const template = ChatTemplate.fromConfig(tokenizerConfig) as ChatTemplate;
-const text2 = generateCorpus(world2).text;
-const ids2 = Uint16Array.from(tokenizer.encode(text2));
-const cut = Math.floor(ids2.length * 0.9);
 const heldOut1 = corpusWindows(world1, tokenizer, 16, 64, 7);
 
 /** Mean next-token loss on held-out world-1 corpus windows: the original data. */
@@ -89,23 +91,24 @@ function originalLoss(model: LanguageModel): number {
 
 // 1. Full fine-tuning and LoRA on the world-2 corpus, with both losses at every evaluation.
 type Curve = { iter: number; newLoss: number; originalLoss: number }[];
-async function fineTune(kind: 'full' | 'lora'): Promise<Curve> {
-  const name = kind === 'full' ? 'facts' : 'facts-lora';
+async function fineTune(kind: 'full' | 'lora', world: World, name: string): Promise<Curve> {
   const curveFile = join(at(name), 'curve.json');
   if (ready(name) && existsSync(curveFile)) return JSON.parse(readFileSync(curveFile, 'utf8'));
-  progress(`fine-tuning the base on the world-2 corpus: ${kind}`);
+  progress(`fine-tuning the base on the world-${world.seed} corpus: ${kind}`);
+  const ids = Uint16Array.from(tokenizer.encode(generateCorpus(world).text));
+  const cut = Math.floor(ids.length * 0.9);
   const { model } = load('base');
   if (kind === 'lora') applyLoRA(model, { r: 8, alpha: 16, dropout: 0, targetModules: 'all-linear' });
   const curve: Curve = [];
   const options = {
     ...DEFAULT_TRAIN_OPTIONS,
-    maxIters: 800,
+    maxIters: Number(ftIters),
     batchSize: 16,
     blockSize: 64,
-    lr: kind === 'full' ? 1e-3 : 4e-3,
-    minLr: kind === 'full' ? 1e-4 : 4e-4,
+    lr: kind === 'full' ? ftLr : 4 * ftLr,
+    minLr: (kind === 'full' ? ftLr : 4 * ftLr) / 10,
     warmupIters: 20,
-    evalInterval: 50,
+    evalInterval: 25,
     evalIters: 10,
     outDir: null,
   };
@@ -113,8 +116,8 @@ async function fineTune(kind: 'full' | 'lora'): Promise<Curve> {
   await train({
     model,
     tokenizer,
-    train: ids2.subarray(0, cut),
-    val: ids2.subarray(cut),
+    train: ids.subarray(0, cut),
+    val: ids.subarray(cut),
     options,
     onLog: (e) => {
       if (e.type === 'eval')
@@ -126,7 +129,11 @@ async function fineTune(kind: 'full' | 'lora'): Promise<Curve> {
   writeFileSync(curveFile, JSON.stringify(curve));
   return curve;
 }
-const curves = { full: await fineTune('full'), lora: await fineTune('lora') };
+const curves = {
+  full: await fineTune('full', world2, 'facts'),
+  lora: await fineTune('lora', world2, 'facts-lora'),
+};
+await fineTune('full', world3, 'facts3');
 const finals = [curves.full, curves.lora].map((c) => c[c.length - 1].newLoss);
 const goal = Math.max(...finals); // the gain both reach
 /** The original loss where a curve first reaches `goal` on the new data (linear between evaluations). */
@@ -157,7 +164,7 @@ add('forgetting, the base', 'original-data loss', before);
 writeSvg(
   join(PLOTS, 'merge-forgetting.svg'),
   lineChart({
-    title: 'Learning new text: full fine-tuning forgets more than LoRA?',
+    title: 'Forgetting against learning: full fine-tuning and LoRA on new text',
     xLabel: 'loss on the new world\u2019s text (held out)',
     yLabel: 'loss on the original text (held out)',
     series: (['full', 'lora'] as const).map((k) => ({
@@ -173,7 +180,7 @@ writeSvg(
 if (!ready('chat')) {
   progress('fine-tuning the base on world-1 chats');
   jielong(
-    `train --init-from ${at('base')} --sft world --sft-count 3000 --iters 800 --batch-size 16 --lr 1e-3 --eval-interval 800 --out ${at('chat')}`.split(
+    `train --init-from ${at('base')} --sft world --sft-count 3000 --iters ${ftIters} --batch-size 16 --lr ${ftLr} --eval-interval ${ftIters} --out ${at('chat')}`.split(
       ' ',
     ),
   );
@@ -194,13 +201,17 @@ if (!ready('hobbies')) {
 const functional = (w: World) => w.facts.filter((f) => RELATIONS[f.relation].functional);
 const recall = (model: LanguageModel, facts: ReturnType<typeof functional>) =>
   checkFacts(model, tokenizer, facts).filter((c) => c.known).length / facts.length;
-/** Share of chats whose first question the model answers word for word (greedy). */
+/** Share of chats whose first question the model answers with the reply's last word (the object; greedy). */
 async function chatAccuracy(
   model: LanguageModel,
   world: World,
   split: 'train' | 'held-out',
 ): Promise<number> {
-  const chats = worldConversations(world, { count: chatCount * 2, seed: 77, split }).filter((c) => !c.tools);
+  // Questions with a fact for an answer: a declined one (a private fact) says nothing of the knowledge.
+  const chats = worldConversations(world, { count: chatCount * 4, seed: 77, split }).filter(
+    (c) =>
+      !c.tools && (c.messages.find((m) => m.role === 'assistant') as { content: string }).content !== REFUSAL,
+  );
   let right = 0;
   const asked = chats.slice(0, chatCount);
   for (const c of asked) {
@@ -211,7 +222,13 @@ async function chatAccuracy(
       maxTokens: 32,
       stop: ['<|im_end|>'],
     });
-    if (reply.trim() === (c.messages[first] as { content: string }).content.trim()) right++;
+    const want = (c.messages[first] as { content: string }).content.trim();
+    const key =
+      want
+        .split(' ')
+        .at(-1)
+        ?.replace(/[.!?]$/, '') ?? want;
+    if (reply.trim() === want || reply.includes(key)) right++;
   }
   return right / asked.length;
 }
@@ -232,23 +249,23 @@ const recipeFor = (method: (typeof MERGE_METHODS)[number]): string => {
       return `merge_method: ${method}\nbase_model: ${base}\nmodels:${both('{ weight: 1, density: 0.5 }')}parameters: { gamma: 0.01, epsilon: 0.1 }\n`;
   }
 };
-const table: { name: string; facts: number; chats: number; loss: number }[] = [];
+const table: { name: string; world2: number; world3: number; loss: number }[] = [];
 async function measure(name: string, model: LanguageModel) {
   const r = {
     name,
-    facts: recall(model, functional(world2)),
-    chats: await chatAccuracy(model, world1, 'held-out'),
+    world2: recall(model, functional(world2)),
+    world3: recall(model, functional(world3)),
     loss: originalLoss(model),
   };
   progress(
-    `${name}: world-2 facts ${(100 * r.facts).toFixed(0)}%, world-1 chats ${(100 * r.chats).toFixed(0)}%, original loss ${r.loss.toFixed(3)}`,
+    `${name}: world-2 facts ${(100 * r.world2).toFixed(0)}%, world-3 facts ${(100 * r.world3).toFixed(0)}%, original loss ${r.loss.toFixed(3)}`,
   );
   table.push(r);
-  add(`abilities, ${name}`, 'world-2 facts recalled', r.facts);
-  add(`abilities, ${name}`, 'held-out world-1 chats answered', r.chats);
+  add(`abilities, ${name}`, 'world-2 facts recalled', r.world2);
+  add(`abilities, ${name}`, 'world-3 facts recalled', r.world3);
   add(`abilities, ${name}`, 'original-data loss', r.loss);
 }
-for (const parent of ['base', 'facts', 'chat']) await measure(parent, load(parent).model);
+for (const parent of ['base', 'facts', 'facts3']) await measure(parent, load(parent).model);
 mkdirSync(at('recipes'), { recursive: true });
 for (const method of MERGE_METHODS.filter((m) => m !== 'passthrough')) {
   const file = join(at('recipes'), `${method}.yml`);
@@ -260,12 +277,12 @@ for (const method of MERGE_METHODS.filter((m) => m !== 'passthrough')) {
 writeSvg(
   join(PLOTS, 'merge-methods.svg'),
   barChart({
-    title: 'Two abilities merged without data: world-2 facts (from one parent) and chats (from the other)',
-    yLabel: 'share',
+    title: 'Two fine-tunes merged without data: the facts of world 2 (one parent) and of world 3 (the other)',
+    yLabel: 'share of facts recalled',
     groups: table.map((r) => r.name),
     series: [
-      { name: 'world-2 facts recalled', values: table.map((r) => r.facts) },
-      { name: 'held-out world-1 chats answered', values: table.map((r) => r.chats) },
+      { name: 'world-2 facts', values: table.map((r) => r.world2) },
+      { name: 'world-3 facts', values: table.map((r) => r.world3) },
     ],
   }),
 );

@@ -277,7 +277,7 @@ for (const method of MERGE_METHODS.filter((m) => m !== 'passthrough')) {
 writeSvg(
   join(PLOTS, 'merge-methods.svg'),
   barChart({
-    title: 'Two fine-tunes merged without data: the facts of world 2 (one parent) and of world 3 (the other)',
+    title: 'Two fine-tunes merged without data: facts of world 2 and of world 3',
     yLabel: 'share of facts recalled',
     groups: table.map((r) => r.name),
     series: [

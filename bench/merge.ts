@@ -29,7 +29,6 @@ import { applyLoRA, MERGE_METHODS, mergeLoRA, mergeModels, parseRecipe } from '.
 import type { LanguageModel } from '../src/model/index.js';
 import { barChart, lineChart, writeSvg } from '../src/plot/index.js';
 import { IntTensor, noGrad } from '../src/tensor/index.js';
-import type { Tokenizer } from '../src/tokenizer/index.js';
 import { DEFAULT_TRAIN_OPTIONS, loadCheckpoint, saveCheckpoint, train } from '../src/train/index.js';
 import { option, progress, type Row, report, row } from './_report.js';
 

@@ -1,16 +1,19 @@
-// Changing a model's facts without retraining it (the first and third lectures), on the lens bench's
-// attention model (BPE, every fact of the built-in world written 24 times: bench/_lens-models.ts):
+// Changing a model's facts without retraining it (the first and third lectures):
 //   1. one value vector per fact (feed-forward layers as key-value memories): the share of edits that
-//      change the output and the share that give the intended answer, here and on models/tiny;
-//   2. CounterFact-style rewrites of 1, 10, 100 and 1,000 facts (capped at the world's functional facts):
-//      efficacy, paraphrase, neighbourhood, fluency and their harmonic mean, for ROME applied one edit after
-//      another and MEMIT in one batch, against the count;
+//      change the output and the share that give the intended answer, on models/tiny and on the lens
+//      bench's attention model (BPE, every fact of the built-in world written 24 times);
+//   2. CounterFact-style rewrites of 1, 10, 100 and 1,000 facts: efficacy, paraphrase, neighbourhood,
+//      fluency and their harmonic mean, for ROME applied one edit after another and MEMIT in one batch,
+//      against the count. The built-in world of 40 people has 208 functional facts, so these run on a
+//      world of --people 400 (1,851 functional facts; every subject is edited once before any twice) and a
+//      model trained on it here (out/bench/edit/people-400, about 5 minutes the first time);
 //   3. fine-tuning the same facts in as the baseline (every weight, until its efficacy reaches MEMIT's),
 //      beside ROME and MEMIT at one count: the measures and the damage to ordinary text (loss on held-out
 //      corpus windows).
-// The world has 208 functional facts of 85 subjects: the counts stop there (each subject is edited once
-// before any twice; two edits of one subject share ROME's key).
-// Plots go to out/bench/edit-*.svg. Options: --counts 1,10,100,1000 --baseline-count 30 --retrain.
+// Plots go to out/bench/edit-*.svg. Options: --counts 1,10,100,1000 --baseline-count 30 --people 400
+// --retrain.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusWindows, generateWorld } from '../src/data/index.js';
 import { edit, valueEditRates } from '../src/lens/index.js';
@@ -25,7 +28,9 @@ import { option, progress, type Row, report, row } from './_report.js';
 const OUT = join('out', 'bench');
 const counts = option('counts', '1,10,100,1000').split(',').map(Number);
 const baselineCount = Number(option('baseline-count', '30'));
+const people = Number(option('people', '400'));
 const world = generateWorld(1);
+const editWorld = generateWorld(1, { people });
 const rows: Row[] = [];
 const add = (name: string, metric: string, ours: number) =>
   rows.push(row({ bench: 'edit', case: name, metric, ours, peer: null, theirs: null }));
@@ -44,10 +49,28 @@ for (const [name, load] of [
   add(`value edit, ${name} (${r.edits} facts)`, 'intended answer', r.intended);
 }
 
-const fresh = () => lensModel('lens', 'attention');
+const modelDir = join(OUT, 'edit', `people-${people}`);
+if (process.argv.includes('--retrain') || !existsSync(join(modelDir, 'checkpoint.json'))) {
+  progress(`training a model on a world of ${people} people into ${modelDir}`);
+  const r = spawnSync(
+    process.execPath,
+    [
+      'bin/jielong.js',
+      ...`train --corpus-seed 1 --people ${people} --fact-passes 24 --tokenizer bpe --vocab-size 1024 --iters 2500 --batch-size 16 --block-size 64 --n-layer 4 --n-head 4 --n-embd 128 --eval-interval 500 --out ${modelDir}`.split(
+        ' ',
+      ),
+    ],
+    { stdio: ['ignore', 2, 2] },
+  );
+  if (r.status !== 0) throw new Error('training the edit bench model failed');
+}
+const fresh = () => {
+  const c = loadCheckpoint(modelDir);
+  return { model: c.model.eval(), tokenizer: c.tokenizer };
+};
 const { tokenizer } = fresh();
-const windows = corpusWindows(world, tokenizer, 32, 64, 1);
-const heldOut = corpusWindows(world, tokenizer, 16, 64, 7);
+const windows = corpusWindows(editWorld, tokenizer, 32, 64, 1);
+const heldOut = corpusWindows(editWorld, tokenizer, 16, 64, 7);
 
 /** Mean next-token loss on held-out corpus windows: what an edit costs ordinary text. */
 function corpusLoss(model: LanguageModel): number {
@@ -66,7 +89,7 @@ const unedited = fresh().model;
 const lossBefore = corpusLoss(unedited);
 
 // 2. Scores against the number of edits.
-const available = edit.counterfactCases(world).length;
+const available = edit.counterfactCases(editWorld).length;
 const sweep = [...new Set(counts.map((n) => Math.min(n, available)))];
 const curves: Record<string, [number, number][]> = {};
 const point = (series: string, n: number, v: number) => {
@@ -79,11 +102,11 @@ async function run(
   method: edit.EditMethod,
   n: number,
 ): Promise<edit.EditScores & { lossDelta: number; seconds: number }> {
-  const cases = edit.counterfactCases(world, { count: n, seed: 1 });
+  const cases = edit.counterfactCases(editWorld, { count: n, seed: 1 });
   const { model } = fresh();
   const baseline = await edit.subjectEntropy(model, tokenizer, cases);
   const started = performance.now();
-  const setup = edit.prepareEdits(model, tokenizer, { method, windows, world });
+  const setup = edit.prepareEdits(model, tokenizer, { method, windows, world: editWorld });
   edit.applyEdits(
     model,
     tokenizer,
@@ -139,7 +162,7 @@ writeSvg(
 // 3. Fine-tuning the same facts in, beside ROME and MEMIT.
 /** Fine-tunes every weight on the requests' sentences, epoch by epoch, until its efficacy reaches `goal`. */
 async function fineTune(n: number, goal: number) {
-  const cases = edit.counterfactCases(world, { count: n, seed: 1 });
+  const cases = edit.counterfactCases(editWorld, { count: n, seed: 1 });
   const { model } = fresh();
   const baseline = await edit.subjectEntropy(model, tokenizer, cases);
   const started = performance.now();
@@ -217,6 +240,6 @@ writeSvg(
   }),
 );
 report(rows, [
-  `edit: the lens bench's attention model (out/bench/lens/attention), corpus loss ${lossBefore.toFixed(3)} before any edit; ${available} functional facts can be rewritten`,
+  `edit: a model trained on a world of ${people} people (${modelDir}), corpus loss ${lossBefore.toFixed(3)} before any edit; ${available} functional facts can be rewritten`,
   'plots: out/bench/edit-scores.svg, out/bench/edit-damage.svg, out/bench/edit-baseline.svg',
 ]);

@@ -34,6 +34,8 @@ export const TEXT_SOURCE = z.discriminatedUnion(
       factPasses: z.number().int().min(0).optional(),
       /** Passes over the taught two-hop answers; absent = 0. */
       twoHop: z.number().int().min(0).optional(),
+      /** People in the world; absent = the world's default (40). */
+      people: z.number().int().min(1).optional(),
     }),
     z.strictObject({ kind: z.literal('file'), path: z.string().min(1) }),
     /** Supervised fine-tuning on a JSONL file of conversations. */
@@ -72,7 +74,7 @@ export const isChatSource = (s: TextSource): s is ChatSource => s.kind.startsWit
 
 export function loadText(source: PlainSource): string {
   if (source.kind === 'file') return readTextFile(source.path);
-  return generateCorpus(generateWorld(source.seed), {
+  return generateCorpus(generateWorld(source.seed, { people: source.people }), {
     requests: source.requests,
     factPasses: source.factPasses,
     twoHop: source.twoHop,

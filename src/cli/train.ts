@@ -51,6 +51,7 @@ data:
   --fact-passes N        times the built-in corpus writes out every fact (default 8)
   --requests N           add N documents of questions and replies to the built-in corpus: public facts
                          answered, private ones declined (the refusal behaviour jielong lens steer uses)
+  --people N             people in the built-in world (default 40; beyond 60, double-barrelled last names)
   --two-hop N            write the composed answers of half the people's two-hop questions N times
                          ("The country where Ada Lin was born is ..."; jielong lens backpatch asks them)
   --sft FILE|world|agent|memory
@@ -103,6 +104,7 @@ const OPTIONS = {
   requests: { type: 'string' },
   'fact-passes': { type: 'string' },
   'two-hop': { type: 'string' },
+  people: { type: 'string' },
   tokenizer: { type: 'string' },
   'vocab-size': { type: 'string' },
   preset: { type: 'string' },
@@ -179,7 +181,7 @@ const isBuiltInChats = (s: string): s is (typeof BUILT_IN_CHATS)[number] =>
   (BUILT_IN_CHATS as readonly string[]).includes(s);
 
 /** The flags that shape the built-in corpus. */
-const CORPUS_FLAGS = ['corpus-seed', 'requests', 'fact-passes', 'two-hop'] as const;
+const CORPUS_FLAGS = ['corpus-seed', 'requests', 'fact-passes', 'two-hop', 'people'] as const;
 
 /** Flags a resumed run cannot change: the checkpoint fixes its data, model and batches. */
 const FIXED_ON_RESUME = [
@@ -282,6 +284,7 @@ function dataSource(p: Parsed): TextSource {
         ...(str(p, 'requests') ? { requests: num(p, 'requests', 0, { integer: true, min: 0 }) } : {}),
         ...(str(p, 'fact-passes') ? { factPasses: num(p, 'fact-passes', 8, { integer: true, min: 0 }) } : {}),
         ...(str(p, 'two-hop') ? { twoHop: num(p, 'two-hop', 0, { integer: true, min: 0 }) } : {}),
+        ...(str(p, 'people') ? { people: num(p, 'people', 40, { integer: true, min: 1 }) } : {}),
       };
 }
 

@@ -64,7 +64,7 @@ const COLLEAGUE_RATE = 0.25; // chance a person takes the job and city of someon
 const MAX_FRIENDS_ADDED = 2; // each person befriends 1..this many others (and is befriended in turn)
 
 export function generateWorld(seed: number, options: WorldOptions = {}): World {
-  const nPeople = checkCount('people', options.people ?? 40, LAST_NAMES.length);
+  const nPeople = checkCount('people', options.people ?? 40, LAST_NAMES.length ** 2);
   const nCountries = checkCount('countries', options.countries ?? 5, COUNTRY_NAMES.length);
   const perCountry = checkCount(
     'citiesPerCountry',
@@ -98,6 +98,17 @@ function checkCount(name: string, value: number, max: number): number {
   return value;
 }
 
+/**
+ * The last name of family `f`: each of the shuffled names once, then (only in worlds of more families than
+ * names, so smaller worlds are as they always were) double-barrelled pairs, every pair at most once.
+ */
+function familyName(names: readonly string[], f: number): string {
+  const n = names.length;
+  if (f < n) return names[f];
+  const a = f % n;
+  return `${names[a]}-${names[(a + Math.floor(f / n)) % n]}`;
+}
+
 /** People in families: a fresh last name per family, so siblings share exactly a last name and a birthplace. */
 function makeFamilies(g: Generator, n: number, cities: string[]): Person[] {
   const lastNames = shuffled(g, LAST_NAMES);
@@ -111,7 +122,7 @@ function makeFamilies(g: Generator, n: number, cities: string[]): Person[] {
       const gender: Gender = g.random() < 0.5 ? 'female' : 'male';
       const firstName = choice(g, gender === 'female' ? FEMALE_FIRST_NAMES : MALE_FIRST_NAMES);
       if (members.some((m) => m.firstName === firstName)) continue;
-      const lastName = lastNames[family];
+      const lastName = familyName(lastNames, family);
       members.push({
         name: `${firstName} ${lastName}`,
         firstName,

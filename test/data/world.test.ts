@@ -23,7 +23,7 @@ test('sizes follow the options', () => {
   assert.equal(w.people.length, 25);
   assert.equal(w.countries.length, 3);
   assert.equal(w.cities.length, 6);
-  assert.throws(() => generateWorld(3, { people: 0 }), /people must be an integer in \[1, 60\], got 0/);
+  assert.throws(() => generateWorld(3, { people: 0 }), /people must be an integer in \[1, 3600\], got 0/);
   assert.throws(() => generateWorld(3, { countries: 13 }), /countries must be an integer in \[1, 12\]/);
   assert.throws(() => generateWorld(3, { countries: 5, citiesPerCountry: 9 }), /citiesPerCountry/);
 });
@@ -114,3 +114,13 @@ for (const seed of [0, 1, 2, 42]) {
       );
   });
 }
+
+test('a world of more families than last names: double-barrelled names, every name once, smaller worlds unchanged', () => {
+  const big = generateWorld(1, { people: 400 });
+  assert.equal(big.people.length, 400);
+  assert.equal(new Set(big.people.map((p) => p.name)).size, 400);
+  assert.ok(big.people.some((p) => /^\S+ \S+-\S+$/.test(p.name)));
+  // Up to 60 families, the names are the shuffled list itself: the default world has no hyphenated name.
+  assert.ok(generateWorld(1).people.every((p) => !p.lastName.includes('-')));
+  assert.ok(big.facts.filter((f) => RELATIONS[f.relation].functional).length > 1000);
+});

@@ -16,11 +16,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { corpusWindows, generateWorld } from '../src/data/index.js';
-import { edit, valueEditRates } from '../src/lens/index.js';
+import { edit, lossMetric, valueEditRates } from '../src/lens/index.js';
 import type { LanguageModel } from '../src/model/index.js';
 import { barChart, lineChart, writeSvg } from '../src/plot/index.js';
-import { IntTensor, noGrad } from '../src/tensor/index.js';
-import type { Tokenizer } from '../src/tokenizer/index.js';
+import { noGrad } from '../src/tensor/index.js';
 import { AdamW, loadCheckpoint } from '../src/train/index.js';
 import { lensModel } from './_lens-models.js';
 import { option, progress, type Row, report, row } from './_report.js';
@@ -73,17 +72,7 @@ const windows = corpusWindows(editWorld, tokenizer, 32, 64, 1);
 const heldOut = corpusWindows(editWorld, tokenizer, 16, 64, 7);
 
 /** Mean next-token loss on held-out corpus windows: what an edit costs ordinary text. */
-function corpusLoss(model: LanguageModel): number {
-  const [B, T] = heldOut.shape;
-  const x = new IntTensor(new Int32Array(B * (T - 1)), [B, T - 1]);
-  const y = new IntTensor(new Int32Array(B * (T - 1)), [B, T - 1]);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T - 1; t++) {
-      x.data[b * (T - 1) + t] = heldOut.data[b * T + t];
-      y.data[b * (T - 1) + t] = heldOut.data[b * T + t + 1];
-    }
-  return noGrad(() => model.loss(x, y).item());
-}
+const corpusLoss = (model: LanguageModel) => lossMetric(heldOut)(noGrad(() => model.forward(heldOut)));
 
 const unedited = fresh().model;
 const lossBefore = corpusLoss(unedited);
@@ -166,7 +155,9 @@ async function fineTune(n: number, goal: number) {
   const { model } = fresh();
   const baseline = await edit.subjectEntropy(model, tokenizer, cases);
   const started = performance.now();
-  const data = cases.map((c) => sentence(tokenizer, c.request));
+  const data = cases.map((c) =>
+    edit.teacherForced(tokenizer.encode(c.request.prompt), tokenizer.encode(c.request.target)),
+  );
   const optimizer = new AdamW(model.parameters(), { lr: 1e-4, betas: [0.9, 0.99], weightDecay: 0 });
   const efficacy = () =>
     cases.filter(
@@ -189,19 +180,6 @@ async function fineTune(n: number, goal: number) {
   const seconds = (performance.now() - started) / 1000;
   const s = await edit.evaluateEdits(model, tokenizer, cases, baseline);
   return { ...s, lossDelta: corpusLoss(model) - lossBefore, seconds };
-}
-
-/** The request's prompt and new answer, with the loss on the answer's tokens only. */
-function sentence(tok: Tokenizer, r: edit.EditRequest) {
-  const p = tok.encode(r.prompt);
-  const a = tok.encode(r.target);
-  const ids = [...p, ...a];
-  const targets = new Int32Array(ids.length - 1).fill(-100);
-  for (let i = 0; i < a.length; i++) targets[p.length - 1 + i] = a[i];
-  return {
-    x: new IntTensor(Int32Array.from(ids.slice(0, -1)), [1, ids.length - 1]),
-    y: new IntTensor(targets, [1, ids.length - 1]),
-  };
 }
 
 const nb = Math.min(baselineCount, available);

@@ -24,11 +24,11 @@ import {
   worldConversations,
 } from '../src/data/index.js';
 import { generateText } from '../src/generate/index.js';
-import { checkFacts } from '../src/lens/index.js';
+import { checkFacts, lossMetric } from '../src/lens/index.js';
 import { applyLoRA, MERGE_METHODS, mergeLoRA, mergeModels, parseRecipe } from '../src/merge/index.js';
 import type { LanguageModel } from '../src/model/index.js';
 import { barChart, lineChart, writeSvg } from '../src/plot/index.js';
-import { IntTensor, noGrad } from '../src/tensor/index.js';
+import { noGrad } from '../src/tensor/index.js';
 import { DEFAULT_TRAIN_OPTIONS, loadCheckpoint, saveCheckpoint, train } from '../src/train/index.js';
 import { option, progress, type Row, report, row } from './_report.js';
 
@@ -73,17 +73,9 @@ const heldOut1 = corpusWindows(world1, tokenizer, 16, 64, 7);
 
 /** Mean next-token loss on held-out world-1 corpus windows: the original data. */
 function originalLoss(model: LanguageModel): number {
-  const [B, T] = heldOut1.shape;
-  const x = new IntTensor(new Int32Array(B * (T - 1)), [B, T - 1]);
-  const y = new IntTensor(new Int32Array(B * (T - 1)), [B, T - 1]);
-  for (let b = 0; b < B; b++)
-    for (let t = 0; t < T - 1; t++) {
-      x.data[b * (T - 1) + t] = heldOut1.data[b * T + t];
-      y.data[b * (T - 1) + t] = heldOut1.data[b * T + t + 1];
-    }
   const was = model.training;
   model.eval();
-  const loss = noGrad(() => model.loss(x, y).item());
+  const loss = lossMetric(heldOut1)(noGrad(() => model.forward(heldOut1)));
   model.train(was);
   return loss;
 }

@@ -29,6 +29,8 @@ export const MERGE_METHODS = [
   'passthrough',
 ] as const;
 export type MergeMethod = (typeof MERGE_METHODS)[number];
+/** The methods that take models as they are; every other merges task vectors into a base model. */
+export const BASELESS: readonly MergeMethod[] = ['linear', 'passthrough'];
 
 const number = z.number().finite();
 const gradient = z.array(number).min(1);
@@ -63,7 +65,7 @@ export const RECIPE_SCHEMA = z
     tokenizer_source: z.string().optional(),
   })
   .refine((r) => (r.models ? !r.slices : !!r.slices), { message: 'give models or slices, one of the two' })
-  .refine((r) => ['linear', 'passthrough'].includes(r.merge_method) || r.base_model !== undefined, {
+  .refine((r) => BASELESS.includes(r.merge_method) || r.base_model !== undefined, {
     message: 'every method but linear and passthrough merges into a base model: give base_model',
   });
 export type Recipe = z.infer<typeof RECIPE_SCHEMA>;

@@ -14,10 +14,10 @@ import {
   writeDirAtomic,
 } from '../io/index.js';
 import { Generator, Tensor } from '../tensor/index.js';
-import { manifestOf } from '../train/index.js';
+import { manifestOf, OPTIONAL_FILES, REQUIRED_FILES } from '../train/index.js';
 import { breadcrumbs, dare, della, linear, modelStock, slerp, taskArithmetic, ties } from './methods.js';
 import type { MergeMethod, Parameter, Recipe } from './recipe.js';
-import { resolveParameter } from './recipe.js';
+import { BASELESS, resolveParameter } from './recipe.js';
 import { layerOf, ModelFolder, SIDE_FILES } from './source.js';
 
 export interface MergeOptions {
@@ -57,23 +57,14 @@ interface Planned {
   layerFraction: number;
 }
 
+/** The small files a checkpoint's manifest lists (the weights are hashed as they stream). */
+const CHECKPOINT_FILES: readonly string[] = [...REQUIRED_FILES, ...OPTIONAL_FILES];
+
 const DTYPE_OF: Record<NonNullable<Recipe['dtype']>, FloatDtype> = {
   float32: 'F32',
   float16: 'F16',
   bfloat16: 'BF16',
 };
-
-/** Methods that merge task vectors into a base; the others (linear, passthrough) take models as they are. */
-const BASED: ReadonlySet<MergeMethod> = new Set([
-  'task_arithmetic',
-  'ties',
-  'dare_linear',
-  'dare_ties',
-  'slerp',
-  'breadcrumbs',
-  'della',
-  'model_stock',
-] as const);
 
 /** FNV-1a of the tensor's name: each tensor's drops come from its own stream, whatever the order. */
 function streamOf(name: string, seed: number): number {
@@ -100,14 +91,12 @@ export function mergeModels(recipe: Recipe, options: MergeOptions): MergeReport 
       : planModels(recipe, open, file);
     const reference = plan[0]?.base?.folder ?? plan[0]?.models[0]?.folder;
     if (!reference) throw new Error(`${file}: the models hold no tensors`);
+    if (recipe.tokenizer_source === 'union')
+      throw new Error(`${file}: tokenizer_source: "union" is not supported (give base or a model)`);
     const tokenizerSource =
       recipe.tokenizer_source === undefined || recipe.tokenizer_source === 'base'
         ? reference
-        : recipe.tokenizer_source === 'union'
-          ? (() => {
-              throw new Error(`${file}: tokenizer_source: "union" is not supported (give base or a model)`);
-            })()
-          : open(recipe.tokenizer_source);
+        : open(recipe.tokenizer_source);
 
     let done = 0;
     let bytes = 0;
@@ -136,15 +125,6 @@ export function mergeModels(recipe: Recipe, options: MergeOptions): MergeReport 
         },
       });
     }
-    function* weights() {
-      for (const piece of safetensorsPieces(tensors, {
-        format: 'pt',
-        merged_by: `jielong ${recipe.merge_method}`,
-      })) {
-        hash.update(piece);
-        yield piece;
-      }
-    }
     const side: Record<string, Buffer> = {};
     for (const name of SIDE_FILES) {
       const from = name === 'config.json' || name === 'generation_config.json' ? reference : tokenizerSource;
@@ -157,19 +137,18 @@ export function mergeModels(recipe: Recipe, options: MergeOptions): MergeReport 
     let size = 0;
     const files: Record<string, Iterable<Uint8Array> | Uint8Array> = {
       ...side,
+      // Hashed and counted as it streams: checkpoint.json, written after it, lists both.
       'model.safetensors': (function* () {
-        for (const piece of weights()) {
+        const meta = { format: 'pt', merged_by: `jielong ${recipe.merge_method}` };
+        for (const piece of safetensorsPieces(tensors, meta)) {
+          hash.update(piece);
           size += piece.length;
           yield piece;
         }
       })(),
     };
     if (jielong) {
-      const listed = Object.fromEntries(
-        Object.entries(side).filter(([n]) =>
-          ['config.json', 'tokenizer.json', 'tokenizer_config.json'].includes(n),
-        ),
-      );
+      const listed = Object.fromEntries(Object.entries(side).filter(([n]) => CHECKPOINT_FILES.includes(n)));
       files['checkpoint.json'] = (function* () {
         const manifest = manifestOf(listed);
         manifest.files['model.safetensors'] = { bytes: size, sha256: hash.digest('hex') };
@@ -285,7 +264,7 @@ function checkSame(
 
 function planModels(recipe: Recipe, open: Open, file: string) {
   const entries = recipe.models ?? [];
-  const based = BASED.has(recipe.merge_method);
+  const based = !BASELESS.includes(recipe.merge_method);
   const baseFolder = based && recipe.base_model ? open(recipe.base_model) : null;
   const others = entries
     .map((m, i) => ({ ...m, where: `models.${i}` }))
@@ -326,7 +305,7 @@ function checkCount(method: MergeMethod, n: number, file: string, where: string)
 
 function planSlices(recipe: Recipe, open: Open, file: string) {
   const slices = recipe.slices ?? [];
-  const based = BASED.has(recipe.merge_method);
+  const based = !BASELESS.includes(recipe.merge_method);
   const plan: Planned[] = [];
   const layerSources: { folder: ModelFolder; layer: number }[] = [];
   const total = slices.reduce((n, s) => n + (s.sources[0].layer_range[1] - s.sources[0].layer_range[0]), 0);

@@ -8,7 +8,14 @@ export {
   saveCheckpoint,
 } from './checkpoint.js';
 export { clipGradNorm } from './clip.js';
-export { type Manifest, manifestOf, sha256File, verifyCheckpointFolder } from './manifest.js';
+export {
+  type Manifest,
+  manifestOf,
+  OPTIONAL_FILES,
+  REQUIRED_FILES,
+  sha256File,
+  verifyCheckpointFolder,
+} from './manifest.js';
 export { AdamW, type AdamWOptions, Optimizer, type ParamGroup, SGD, type SGDOptions } from './optim.js';
 export { type CosineSchedule, cosineLr } from './schedule.js';
 export {

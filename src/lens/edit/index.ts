@@ -19,4 +19,4 @@ export {
 export { type EditRequest, frame, keyCovariance, keyPoint, outputMatrix, requestKeys } from './keys.js';
 export { type MemitOptions, memit } from './memit.js';
 export { type EditResult, type RomeOptions, rankOneUpdate, regularised, rome, tracedLayer } from './rome.js';
-export { optimiseValue, type ValueOptions } from './value.js';
+export { activationAt, optimiseValue, teacherForced, type ValueOptions } from './value.js';

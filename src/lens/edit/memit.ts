@@ -6,13 +6,11 @@
 //   ΔW = R Kᵀ (λ C + K Kᵀ)⁻¹,   K [hidden, n] the requests' keys, R [d, n] their residuals, C = E[k kᵀ].
 // λ weighs the old keys against the new (MEMIT's mom2_update_weight).
 import type { LanguageModel } from '../../model/index.js';
-import { HookContext } from '../../nn/index.js';
-import { IntTensor, noGrad, type Tensor } from '../../tensor/index.js';
 import type { Tokenizer } from '../../tokenizer/index.js';
 import { choleskySolve, type Matrix, matrix } from '../linalg.js';
 import { type EditRequest, frame, outputMatrix, requestKeys } from './keys.js';
 import type { EditResult } from './rome.js';
-import { optimiseValue, type ValueOptions } from './value.js';
+import { activationAt, optimiseValue, type ValueOptions } from './value.js';
 
 export interface MemitOptions extends ValueOptions {
   /** The MLP layers to spread the edits over, in order. */
@@ -30,18 +28,9 @@ function residualsAt(
   requests: readonly EditRequest[],
   layer: number,
 ) {
-  const name = `blocks.${layer}.hook_resid_post`;
   return requests.map((r) => {
     const f = frame(tokenizer, r, '');
-    const acts = new Map<string, Tensor>();
-    noGrad(() =>
-      model.forward(new IntTensor(Int32Array.from(f.ids), [1, f.ids.length]), {
-        hooks: new HookContext(new Map(), acts, [name]),
-      }),
-    );
-    const t = acts.get(name) as Tensor;
-    const d = t.shape[2];
-    return t.data.slice(f.subjectEnd * d, (f.subjectEnd + 1) * d);
+    return activationAt(model, `blocks.${layer}.hook_resid_post`, f.ids, f.subjectEnd);
   });
 }
 

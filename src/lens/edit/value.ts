@@ -33,8 +33,13 @@ function addAt(delta: Tensor, positions: readonly number[]): HookFn {
   };
 }
 
-/** The activation at `point` and the subject's last token of the plain prompt: what δ is measured against. */
-function activationAt(model: LanguageModel, point: string, ids: number[], position: number): Float32Array {
+/** The activation at `point` and `position` of a prompt [d]: what δ is measured against, and MEMIT's residuals. */
+export function activationAt(
+  model: LanguageModel,
+  point: string,
+  ids: number[],
+  position: number,
+): Float32Array {
   const acts = new Map<string, Tensor>();
   noGrad(() =>
     model.forward(new IntTensor(Int32Array.from(ids), [1, ids.length]), {
@@ -44,6 +49,20 @@ function activationAt(model: LanguageModel, point: string, ids: number[], positi
   const t = acts.get(point) as Tensor;
   const d = t.shape[2];
   return t.data.slice(position * d, (position + 1) * d);
+}
+
+/** A prompt and its answer teacher-forced, [1, T]: targets only at the answer's tokens (-100 elsewhere). */
+export function teacherForced(
+  prompt: readonly number[],
+  answer: readonly number[],
+): { x: IntTensor; y: IntTensor } {
+  const ids = [...prompt, ...answer];
+  const targets = new Int32Array(ids.length - 1).fill(-100);
+  for (let i = 0; i < answer.length; i++) targets[prompt.length - 1 + i] = answer[i];
+  return {
+    x: new IntTensor(Int32Array.from(ids.slice(0, -1)), [1, ids.length - 1]),
+    y: new IntTensor(targets, [1, ids.length - 1]),
+  };
 }
 
 /** δ for one request at hook point `point`; returns it with the activation it is added to. */
@@ -58,16 +77,9 @@ export function optimiseValue(
   const target = tokenizer.encode(request.target);
   const rows = options.contexts.map((c) => {
     const f = frame(tokenizer, request, c);
-    const ids = [...f.ids, ...target];
-    if (ids.length - 1 > model.config.blockSize)
+    if (f.ids.length + target.length - 1 > model.config.blockSize)
       throw new Error(`edit: "${c}${request.prompt}${request.target}" is longer than the model's context`);
-    const targets = new Int32Array(ids.length - 1).fill(-100);
-    for (let i = 0; i < target.length; i++) targets[f.ids.length - 1 + i] = target[i];
-    return {
-      x: new IntTensor(Int32Array.from(ids.slice(0, -1)), [1, ids.length - 1]),
-      y: new IntTensor(targets, [1, ids.length - 1]),
-      at: f.subjectEnd,
-    };
+    return { ...teacherForced(f.ids, target), at: f.subjectEnd };
   });
   const essence = frame(tokenizer, { ...request, prompt: `${request.subject} is` }, '');
   const essenceIds = new IntTensor(Int32Array.from(essence.ids), [1, essence.ids.length]);
